@@ -1,0 +1,162 @@
+"""The app factory every service uses: lifespan (db, http client, outbox, workers), middleware, errors."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import httpx
+from fastapi import APIRouter, Depends, FastAPI, Request
+
+from sealkit.auth import TokenVerifier
+from sealkit.db import Database, service_database_url
+from sealkit.events import Handler, events_router
+from sealkit.http import make_http_client
+from sealkit.jsonutil import FastJSONResponse
+from sealkit.observability import ObservabilityMiddleware, configure_logging, health_router
+from sealkit.outbox import DeliveryHook, Dispatcher, Outbox, dead_letter_router
+from sealkit.problems import install_problem_handlers
+from sealkit.settings import ServiceSettings
+
+log = logging.getLogger("sealkit.app")
+
+
+@dataclass
+class Runtime:
+    """What the lifespan builds; routers and workers reach it through dependencies or `app.state`."""
+
+    settings: ServiceSettings
+    db: Database
+    http: httpx.AsyncClient
+    outbox: Outbox
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+Worker = Callable[[Runtime], Awaitable[None]]
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+async def _runtime_dependency(request: Request) -> Runtime:
+    """`get_runtime` as an async dependency: a plain `def` one would run in a worker thread per request."""
+    return get_runtime(request)
+
+
+RuntimeDep = Annotated[Runtime, Depends(_runtime_dependency)]
+
+
+def get_outbox(request: Request) -> Outbox:
+    return get_runtime(request).outbox
+
+
+async def _outbox_dependency(request: Request) -> Outbox:
+    return get_runtime(request).outbox
+
+
+OutboxDep = Annotated[Outbox, Depends(_outbox_dependency)]
+
+
+async def periodic(name: str, interval: float, step: Callable[[], Awaitable[int | None]]) -> None:
+    """Run `step` forever; a step that did a full batch runs again at once, errors are logged and survived."""
+    while True:
+        try:
+            busy = await step()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("worker %s failed a round", name)
+            busy = None
+        if not busy:
+            await asyncio.sleep(interval)
+
+
+def create_service_app(
+    *,
+    service: str,
+    title: str,
+    description: str,
+    settings: ServiceSettings,
+    routers: Iterable[APIRouter],
+    event_handlers: Mapping[str, Handler] | None = None,
+    delivery_hooks: Mapping[str, DeliveryHook] | None = None,
+    workers: Iterable[Worker] = (),
+    on_startup: Callable[[Runtime], Awaitable[None]] | None = None,
+    database_url: str | None = None,
+    http_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """Build a service: the same lifespan, middleware, error format and health endpoints for all."""
+    worker_list = list(workers)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(service, settings.log_level, access_log=settings.access_log)
+        url = database_url or service_database_url(settings.database_url, service, settings.sqlite_dir)
+        db = Database(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
+        await db.open()
+        http = make_http_client(transport=http_transport)
+        box = Outbox(settings.subscriptions())
+        runtime = Runtime(settings=settings, db=db, http=http, outbox=box)
+        app.state.runtime, app.state.db, app.state.settings, app.state.outbox = runtime, db, settings, box
+        app.state.token_verifier = TokenVerifier(
+            secret=settings.jwt_secret, public_key=settings.jwt_public_key, algorithms=settings.jwt_algorithms
+        )
+        if on_startup is not None:
+            await on_startup(runtime)
+        tasks: list[asyncio.Task[None]] = []
+        if settings.run_workers:
+            dispatcher = Dispatcher(
+                db,
+                http,
+                box,
+                secret=settings.event_secret,
+                max_attempts=settings.outbox_max_attempts,
+                backoff_seconds=settings.outbox_backoff_seconds,
+                poll_seconds=settings.outbox_poll_seconds,
+                timeout_seconds=settings.outbox_timeout_seconds,
+                hooks=delivery_hooks,
+            )
+            tasks.append(asyncio.create_task(dispatcher.run_forever(), name=f"{service}-outbox"))
+            tasks.extend(
+                asyncio.create_task(_guard(w, runtime), name=f"{service}-worker") for w in worker_list
+            )
+        log.info("%s ready", service)
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await http.aclose()
+            await db.dispose()
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        default_response_class=FastJSONResponse,
+    )
+    install_problem_handlers(app)
+    app.add_middleware(ObservabilityMiddleware, service=service, max_body_bytes=settings.max_body_bytes)
+    app.include_router(health_router())
+    app.include_router(dead_letter_router())
+    app.include_router(events_router(event_handlers or {}))
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+async def _guard(worker: Worker, runtime: Runtime) -> None:
+    try:
+        await worker(runtime)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("a worker stopped with an error")

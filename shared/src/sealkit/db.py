@@ -1,0 +1,203 @@
+"""Async database: one engine per process made in the lifespan, one transaction per request.
+
+`SEALFLOW_DATABASE_URL` names a PostgreSQL server and base database; each service gets its own
+database `<base>_<service>` on it (created when missing). Without it, SQLite files under ./var/.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import asyncpg
+import sqlalchemy as sa
+from fastapi import Depends, Request
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from sealkit.jsonutil import dumps, loads
+
+log = logging.getLogger("sealkit.db")
+AfterCommit = Callable[[], Awaitable[None] | None]
+_HOOKS = "sealkit_after_commit"
+
+
+def service_database_url(base_url: str | None, service: str, sqlite_dir: str = "var") -> str:
+    """The URL of `service`'s own database: `<base>_<service>` on PostgreSQL, or a SQLite file."""
+    name = service.replace("-", "_")
+    if not base_url:
+        return f"sqlite+aiosqlite:///{Path(sqlite_dir) / f'{name}.db'}"
+    url = make_url(base_url)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+asyncpg")
+    if url.drivername.startswith("sqlite"):
+        return url.render_as_string(hide_password=False)
+    return url.set(database=f"{url.database or 'sealflow'}_{name}").render_as_string(hide_password=False)
+
+
+async def ensure_database(url: str) -> None:
+    """Create the service's database (PostgreSQL) or its folder (SQLite) when missing."""
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite"):
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        return
+    conn = await asyncpg.connect(
+        host=parsed.host,
+        port=parsed.port,
+        user=parsed.username,
+        password=parsed.password,
+        database="postgres",
+    )
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", parsed.database)
+        if not exists:
+            try:
+                await conn.execute(f'CREATE DATABASE "{parsed.database}"')
+                log.info("created database %s", parsed.database)
+            except asyncpg.DuplicateDatabaseError:
+                pass  # another replica created it first
+    finally:
+        await conn.close()
+
+
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 0) -> AsyncEngine:
+    serializer: Callable[[Any], str] = lambda value: dumps(value).decode()  # noqa: E731 - tiny adapter
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, json_serializer=serializer, connect_args={"timeout": 30})
+        _sqlite_serialises_writers(engine)
+        return engine
+    return create_async_engine(
+        url, json_serializer=serializer, pool_size=pool_size, max_overflow=max_overflow, pool_recycle=1800
+    )
+
+
+def _sqlite_serialises_writers(engine: AsyncEngine) -> None:
+    """SQLite has no row locks: BEGIN IMMEDIATE makes every transaction take the write lock up front."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "busy_timeout=30000", "foreign_keys=ON", "synchronous=NORMAL"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """An engine plus the one way to run a transaction and hooks that fire after it commits."""
+
+    def __init__(self, url: str, **engine_options: Any) -> None:
+        self.url = url
+        self.engine = make_engine(url, **engine_options)
+        self.is_sqlite = url.startswith("sqlite")
+        self._pool_size = int(engine_options.get("pool_size", 10))
+        self._hot: Any = None  # asyncpg pool for single statements (PostgreSQL), made by open()
+
+    async def open(self) -> None:
+        """Make the pool `statement()` draws from (PostgreSQL only); the lifespan calls this."""
+        if self.is_sqlite or self._hot is not None:
+            return
+        dsn = make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self._hot = await asyncpg.create_pool(
+            dsn, min_size=0, max_size=self._pool_size, init=_json_codecs, reset=_keep_session
+        )
+
+    @asynccontextmanager
+    async def statement(self) -> AsyncIterator[asyncpg.Connection | None]:
+        """A pooled asyncpg connection in autocommit, for ONE self-contained statement; None on SQLite.
+
+        The hot-path alternative to `transaction()` (PERFORMANCE.md): one round trip instead of a
+        checkout, BEGIN, the statement, COMMIT and a release. Use it only for a single statement that
+        is correct on its own (PostgreSQL runs it atomically); anything needing two statements, or an
+        Idempotency-Key reservation, belongs in `transaction()`.
+        """
+        if self._hot is None:
+            yield None
+            return
+        async with self._hot.acquire() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """Commit when the block ends normally, roll back when it raises; then run after-commit hooks."""
+        async with self.engine.connect() as conn:
+            hooks: list[AfterCommit] = []
+            conn.info[_HOOKS] = hooks
+            try:
+                async with conn.begin():
+                    yield conn
+            finally:
+                # A task cancelled mid-query leaves the connection invalidated; touching `.info` then
+                # would reconnect outside SQLAlchemy's greenlet (MissingGreenlet, un-awaited connect).
+                if not conn.invalidated:
+                    conn.info.pop(_HOOKS, None)
+        for hook in hooks:
+            result = hook()
+            if result is not None:
+                await result
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        if self._hot is not None:
+            await self._hot.close()
+        await self.engine.dispose()
+
+
+async def _json_codecs(conn: asyncpg.Connection) -> None:
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(name, schema="pg_catalog", encoder=lambda v: dumps(v).decode(),
+                                  decoder=loads, format="text")  # fmt: skip
+
+
+async def _keep_session(_: asyncpg.Connection) -> None:
+    """Statements on the hot pool change no session state, so skip asyncpg's RESET ALL round trip."""
+
+
+def after_commit(conn: AsyncConnection, hook: AfterCommit) -> None:
+    """Run `hook` once the transaction `conn` is in has committed (dropped on rollback)."""
+    hooks: list[AfterCommit] | None = conn.info.get(_HOOKS)
+    if hooks is not None and hook not in hooks:
+        hooks.append(hook)
+
+
+async def driver_connection(conn: AsyncConnection) -> asyncpg.Connection | None:
+    """The asyncpg connection under `conn`, inside `conn`'s transaction; None on SQLite.
+
+    For hot paths only (PERFORMANCE.md): a statement through SQLAlchemy's async engine costs several
+    times its raw asyncpg cost. The transaction is the request's own: SQLAlchemy's adapter starts it
+    lazily at its first statement, so it is started here if nothing has run yet, and it is committed or
+    rolled back with the request as usual.
+    """
+    if conn.dialect.name != "postgresql":
+        return None
+    adapted: Any = (await conn.get_raw_connection()).dbapi_connection
+    if adapted._transaction is None:  # SQLAlchemy 2.x asyncpg adapter: no BEGIN sent yet
+        await adapted._start_transaction()
+    driver: asyncpg.Connection = adapted._connection
+    return driver
+
+
+def get_database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+async def _request_transaction(request: Request) -> AsyncIterator[AsyncConnection]:
+    async with get_database(request).transaction() as conn:
+        yield conn
+
+
+# scope="function": the transaction commits before the response is sent, so a 2xx means it is durable.
+DbConn = Annotated[AsyncConnection, Depends(_request_transaction, scope="function")]

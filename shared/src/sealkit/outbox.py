@@ -1,0 +1,330 @@
+"""Transactional outbox: events written with the state change, delivered by a replica-safe dispatcher.
+
+A row per (event, destination). The dispatcher leases due rows with `FOR UPDATE SKIP LOCKED`
+(any number of replicas share the work), POSTs each signed body, and records delivery, a retry
+with exponential backoff, or a dead letter once the attempts run out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+import httpx
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from sealkit.auth import require_roles
+from sealkit.contracts.base import Contract
+from sealkit.db import Database, DbConn, after_commit
+from sealkit.ids import new_id
+from sealkit.jsonutil import dumps
+from sealkit.problems import NotFound
+from sealkit.signing import HEADER, sign
+from sealkit.sql import for_update
+from sealkit.tables import outbox
+from sealkit.types import utcnow
+
+log = logging.getLogger("sealkit.outbox")
+LEASE = timedelta(seconds=60)
+MAX_BACKOFF_SECONDS = 300.0
+
+
+class Outbox:
+    """Writes events into the caller's transaction and wakes the local dispatcher after commit."""
+
+    def __init__(self, subscriptions: Iterable[tuple[str, str]]) -> None:
+        self._subscriptions = list(subscriptions)
+        self.wakeup = asyncio.Event()
+
+    def destinations(self, event_type: str) -> list[str]:
+        return [url for pattern, url in self._subscriptions if pattern in ("*", event_type)]
+
+    async def emit(
+        self,
+        conn: AsyncConnection,
+        event_type: str,
+        data: Contract | dict[str, Any],
+        *,
+        also_to: Iterable[str | None] = (),
+        occurred_at: datetime | None = None,
+    ) -> uuid.UUID:
+        """Add the event to the transaction `conn` is in, one row per subscriber and extra destination."""
+        rows = self.rows(event_type, data, also_to=also_to, occurred_at=occurred_at)
+        if rows:
+            await conn.execute(sa.insert(outbox), rows)
+            after_commit(conn, self.wakeup.set)
+        return uuid.UUID(str(rows[0]["event_id"])) if rows else new_id()
+
+    async def emit_many(self, conn: AsyncConnection, events: Sequence[tuple[str, Contract]]) -> None:
+        """Several events in one round trip (e.g. a task per approver)."""
+        rows = self.rows_for(conn, events)
+        if rows:
+            await conn.execute(sa.insert(outbox), rows)
+
+    def rows_for(
+        self,
+        conn: AsyncConnection | None,
+        events: Sequence[tuple[str, Contract]],
+        *,
+        also_to: Iterable[str | None] = (),
+    ) -> list[dict[str, Any]]:
+        """The outbox rows of `events`, for a caller that inserts them with its own rows
+        (`sealkit.sql.insert_rows`). The dispatcher is woken once `conn`'s transaction commits; with no
+        `conn` (a `Database.statement()`), the caller calls `wake()` after its statement."""
+        extra = list(also_to)
+        rows = [row for event_type, data in events for row in self.rows(event_type, data, also_to=extra)]
+        if rows and conn is not None:
+            after_commit(conn, self.wakeup.set)
+        return rows
+
+    def wake(self) -> None:
+        """Tell this process's dispatcher that rows were just committed."""
+        self.wakeup.set()
+
+    def rows(
+        self,
+        event_type: str,
+        data: Contract | dict[str, Any],
+        *,
+        also_to: Iterable[str | None] = (),
+        occurred_at: datetime | None = None,
+    ) -> list[dict[str, Any]]:
+        destinations = list(dict.fromkeys([*self.destinations(event_type), *(u for u in also_to if u)]))
+        if not destinations:
+            return []
+        now = utcnow()
+        event_id = new_id()
+        payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
+        body = dumps(
+            {"id": str(event_id), "type": event_type, "occurred_at": occurred_at or now, "data": payload}
+        ).decode()
+        return [
+            {
+                "id": new_id(),
+                "event_id": event_id,
+                "event_type": event_type,
+                "destination": url,
+                "body": body,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for url in destinations
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What a delivery hook learns of one row: delivered (with the peer's answer) or parked as dead."""
+
+    event_id: uuid.UUID
+    event_type: str
+    destination: str
+    body: str
+    delivered: bool
+    status_code: int | None
+    answer: bytes
+    error: str | None
+
+
+# Runs in the transaction that records the outcome (inside a savepoint): its effect happens once. A hook
+# that raises on a delivered row turns the delivery into a failed attempt, so it is retried.
+DeliveryHook = Callable[[AsyncConnection, Delivery, "Outbox"], Awaitable[None]]
+
+
+class Dispatcher:
+    """Delivers due outbox rows; run one per process, as many processes as you like."""
+
+    def __init__(
+        self,
+        db: Database,
+        http: httpx.AsyncClient,
+        outbox_: Outbox,
+        *,
+        secret: str,
+        max_attempts: int = 8,
+        backoff_seconds: float = 1.0,
+        poll_seconds: float = 0.5,
+        timeout_seconds: float = 10.0,
+        batch: int = 100,
+        hooks: Mapping[str, DeliveryHook] | None = None,
+    ) -> None:
+        self.db, self.http, self.outbox = db, http, outbox_
+        self.hooks = dict(hooks or {})
+        self.secret, self.max_attempts, self.backoff = secret, max_attempts, backoff_seconds
+        self.poll, self.timeout, self.batch = poll_seconds, timeout_seconds, batch
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                delivered = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox dispatch round failed")
+                delivered = 0
+            if delivered < self.batch:
+                self.outbox.wakeup.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.outbox.wakeup.wait(), self.poll)
+
+    async def run_once(self) -> int:
+        """Lease, deliver and record one batch; returns how many rows were attempted."""
+        now = utcnow()
+        async with self.db.transaction() as conn:
+            due = (
+                await conn.execute(
+                    for_update(
+                        sa.select(
+                            outbox.c.id,
+                            outbox.c.destination,
+                            outbox.c.body,
+                            outbox.c.attempts,
+                            outbox.c.event_id,
+                            outbox.c.event_type,
+                        )
+                        .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
+                        .order_by(outbox.c.next_attempt_at)
+                        .limit(self.batch),
+                        skip_locked=True,
+                    )
+                )
+            ).all()
+            if not due:
+                return 0
+            await conn.execute(
+                sa.update(outbox)
+                .where(outbox.c.id.in_([r.id for r in due]))
+                .values(next_attempt_at=now + LEASE)
+            )
+        results = await asyncio.gather(
+            *(self._deliver(r.destination, r.body, r.event_id, r.event_type) for r in due)
+        )
+        async with self.db.transaction() as conn:
+            for row, (error, status_code, answer) in zip(due, results, strict=True):
+                values = self._outcome(row.attempts + 1, error)
+                hook = self.hooks.get(row.event_type)
+                if hook is not None and values.get("status") in ("delivered", "dead"):
+                    delivery = Delivery(
+                        row.event_id, row.event_type, row.destination, row.body, error is None,
+                        status_code, answer, error,
+                    )  # fmt: skip
+                    try:
+                        async with conn.begin_nested():
+                            await hook(conn, delivery, self.outbox)
+                    except Exception as exc:
+                        log.exception("delivery hook for %s failed", row.event_type)
+                        if delivery.delivered:
+                            values = self._outcome(row.attempts + 1, f"delivery hook failed: {exc}"[:1000])
+                await conn.execute(sa.update(outbox).where(outbox.c.id == row.id).values(**values))
+        return len(due)
+
+    def _outcome(self, attempts: int, error: str | None) -> dict[str, Any]:
+        now = utcnow()
+        if error is None:
+            return {"status": "delivered", "attempts": attempts, "delivered_at": now, "last_error": None}
+        if attempts >= self.max_attempts:
+            log.warning("outbox row parked as a dead letter after %d attempts: %s", attempts, error)
+            return {"status": "dead", "attempts": attempts, "last_error": error}
+        delay = min(self.backoff * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS) * random.uniform(0.8, 1.2)
+        return {"attempts": attempts, "last_error": error, "next_attempt_at": now + timedelta(seconds=delay)}
+
+    async def _deliver(
+        self, url: str, body: str, event_id: uuid.UUID, event_type: str
+    ) -> tuple[str | None, int | None, bytes]:
+        """(error or None, HTTP status, the answer's body) of one POST."""
+        raw = body.encode()
+        headers = {
+            "Content-Type": "application/json",
+            HEADER: sign(raw, self.secret),
+            "X-Sealflow-Event-Id": str(event_id),
+            "X-Sealflow-Event-Type": event_type,
+        }
+        try:
+            response = await self.http.post(url, content=raw, headers=headers, timeout=self.timeout)
+        except httpx.HTTPError as exc:
+            return f"{type(exc).__name__}: {exc}"[:1000], None, b""
+        if response.is_success:
+            return None, response.status_code, response.content[:65536]
+        return f"HTTP {response.status_code}: {response.text[:500]}", response.status_code, b""
+
+
+class DeadLetter(BaseModel):
+    id: uuid.UUID
+    event_id: uuid.UUID
+    event_type: str
+    destination: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    body: dict[str, Any]
+
+
+class DeadLetterPage(BaseModel):
+    items: list[DeadLetter]
+    next_cursor: str | None
+
+
+def dead_letter_router() -> APIRouter:
+    """Admin endpoints to see parked events and send them again."""
+    router = APIRouter(
+        prefix="/v1/outbox", tags=["outbox"], dependencies=[Depends(require_roles("admin", "monitor"))]
+    )
+
+    @router.get("/dead-letters", response_model=DeadLetterPage)
+    async def list_dead_letters(conn: DbConn, limit: Annotated[int, "page size"] = 100) -> DeadLetterPage:
+        from sealkit.jsonutil import loads
+
+        rows = (
+            await conn.execute(
+                sa.select(outbox)
+                .where(outbox.c.status == "dead")
+                .order_by(outbox.c.created_at)
+                .limit(min(max(limit, 1), 500))
+            )
+        ).all()
+        return DeadLetterPage(
+            next_cursor=None,
+            items=[
+                DeadLetter(
+                    id=r.id,
+                    event_id=r.event_id,
+                    event_type=r.event_type,
+                    destination=r.destination,
+                    attempts=r.attempts,
+                    last_error=r.last_error,
+                    created_at=r.created_at,
+                    body=loads(r.body),
+                )
+                for r in rows
+            ],
+        )
+
+    @router.post(
+        "/dead-letters/{row_id}/retry", status_code=202, dependencies=[Depends(require_roles("admin"))]
+    )
+    async def retry_dead_letter(row_id: uuid.UUID, conn: DbConn, request: Request) -> dict[str, str]:
+        done = await conn.execute(
+            sa.update(outbox)
+            .where(outbox.c.id == row_id, outbox.c.status == "dead")
+            .values(status="pending", attempts=0, next_attempt_at=utcnow())
+            .returning(outbox.c.id)
+        )
+        if done.first() is None:
+            raise NotFound("no dead letter with this id")
+        box: Outbox = request.app.state.outbox
+        after_commit(conn, box.wakeup.set)
+        return {"status": "pending"}
+
+    return router
