@@ -1,0 +1,91 @@
+"""What every ticketing use case shares: timeline rows, the ticket's public shape, who may see it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from sealflow_ticketing.domain import OVERSEERS
+from sealflow_ticketing.models import tickets
+from sealflow_ticketing.schemas import TicketOut
+from sealkit.auth import Principal
+from sealkit.problems import Forbidden, NotFound
+from sealkit.sql import AnyRow
+
+SYSTEM = "system"
+ALL_SEEING = (*OVERSEERS, "service")
+
+
+def event_row(
+    ticket_id: UUID,
+    actor: str,
+    action: str,
+    *,
+    at: datetime,
+    detail: dict[str, Any] | None = None,
+    **kpi: Any,
+) -> dict[str, Any]:
+    """A timeline row; `kpi` fills agent_id, type_key, handling_seconds, late, rating where they apply."""
+    return {
+        "id": uuid.uuid4(),
+        "ticket_id": ticket_id,
+        "at": at,
+        "actor_id": actor,
+        "action": action,
+        "detail": detail,
+        "agent_id": kpi.get("agent_id"),
+        "type_key": kpi.get("type_key"),
+        "handling_seconds": kpi.get("handling_seconds"),
+        "late": kpi.get("late"),
+        "rating": kpi.get("rating"),
+    }
+
+
+def later(at: datetime, steps: int = 1) -> datetime:
+    """A strictly later stamp, so entries written together keep their order in the timeline."""
+    return at + timedelta(microseconds=steps)
+
+
+def ticket_out(row: AnyRow | dict[str, Any]) -> TicketOut:
+    m = row if isinstance(row, dict) else row._mapping
+    return TicketOut.model_validate(
+        {
+            **m,
+            "type": m["type_key"],
+            "requester": {"id": m["requester_id"], "email": m["requester_email"]},
+        }
+    )
+
+
+def can_view(user: Principal, row: AnyRow) -> bool:
+    """Overseers and services see every ticket; agents the pool and what they hold or held; requesters theirs."""
+    if user.has(*ALL_SEEING) or user.sub in (row.requester_id, row.assignee, row.resolved_by):
+        return True
+    return user.has("agent") and row.status == "queued"
+
+
+def visibility_filter(user: Principal) -> Any | None:
+    """`can_view` as a WHERE clause for lists (None: everything)."""
+    if user.has(*ALL_SEEING):
+        return None
+    mine = sa.or_(
+        tickets.c.requester_id == user.sub, tickets.c.assignee == user.sub, tickets.c.resolved_by == user.sub
+    )
+    return sa.or_(mine, tickets.c.status == "queued") if user.has("agent") else mine
+
+
+def ensure_visible(user: Principal, row: AnyRow | None) -> AnyRow:
+    if row is None or not can_view(user, row):
+        raise NotFound("ticket not found")
+    return row
+
+
+def ensure_assignee(user: Principal, row: AnyRow | None, doing: str) -> AnyRow:
+    row = ensure_visible(user, row)
+    if row.assignee != user.sub:
+        raise Forbidden(f"only the ticket's assignee may {doing}")
+    return row

@@ -1,0 +1,222 @@
+"""How tickets come in: ticket types, creation from the API and from `ticket.requested`, the callback."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from uuid import UUID
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from sealflow_ticketing import domain
+from sealflow_ticketing import repository as repo
+from sealflow_ticketing.models import ticket_events, tickets
+from sealflow_ticketing.schemas import TicketCreate, TicketOut, TicketTypeIn, TicketTypeOut, TicketTypeUpdate
+from sealflow_ticketing.service.common import SYSTEM, event_row, later, ticket_out
+from sealkit.auth import Principal
+from sealkit.contracts.base import Event
+from sealkit.contracts.ticketing import (
+    TICKET_CALLBACK,
+    TICKET_CALLBACK_REPORTED,
+    CallbackReported,
+    Requester,
+    TicketCallback,
+    TicketRequested,
+)
+from sealkit.jsonutil import loads
+from sealkit.outbox import Delivery, Outbox
+from sealkit.problems import Conflict, Forbidden, NotFound, Unprocessable
+from sealkit.types import utcnow
+
+ON_BEHALF = ("service", "staff", "supervisor", "admin")
+
+
+async def create_type(conn: AsyncConnection, *, body: TicketTypeIn) -> TicketTypeOut:
+    now = utcnow()
+    values = body.model_dump(mode="json")
+    row = await repo.insert_type(conn, {**values, "created_at": now, "updated_at": now})
+    if row is None:
+        raise Conflict(f"ticket type {body.key!r} already exists", slug="type-exists")
+    return TicketTypeOut.model_validate(dict(row._mapping))
+
+
+async def update_type(conn: AsyncConnection, *, key: str, body: TicketTypeUpdate) -> TicketTypeOut:
+    """New tickets follow the new SLA and priority; tickets already open keep their own due_at."""
+    row = await repo.update_type(conn, key, {**body.model_dump(mode="json"), "updated_at": utcnow()})
+    if row is None:
+        raise NotFound("ticket type not found")
+    return TicketTypeOut.model_validate(dict(row._mapping))
+
+
+async def create_ticket(
+    conn: AsyncConnection, outbox: Outbox, *, user: Principal, body: TicketCreate
+) -> TicketOut:
+    requester = body.requester or Requester(id=user.sub, email=user.email)
+    if requester.id != user.sub and not user.has(*ON_BEHALF):
+        raise Forbidden("only service, staff, supervisor or admin may open a ticket for someone else")
+    row = await open_ticket(
+        conn,
+        outbox,
+        actor=user.sub,
+        ticket_id=uuid.uuid4(),
+        type_key=body.type,
+        title=body.title,
+        description=body.description,
+        data=body.data,
+        priority=body.priority,
+        requester=requester,
+        notify_url=str(body.notify_url) if body.notify_url else None,
+        reference=body.reference,
+    )
+    return ticket_out(row)
+
+
+async def open_ticket(
+    conn: AsyncConnection,
+    outbox: Outbox,
+    *,
+    actor: str,
+    ticket_id: UUID,
+    type_key: str,
+    title: str,
+    description: str,
+    data: dict[str, Any],
+    priority: int | None,
+    requester: Requester,
+    notify_url: str | None,
+    reference: str | None,
+) -> dict[str, Any]:
+    """Insert a ticket (queued, or callback_pending with its callback in the outbox) and its first entry."""
+    kind = await repo.get_type(conn, type_key)
+    if kind is None:
+        raise Unprocessable(f"there is no ticket type {type_key!r}", slug="unknown-type")
+    now = utcnow()
+    status = "callback_pending" if kind.callback_url else "queued"
+    row: dict[str, Any] = {
+        "id": ticket_id,
+        "type_key": type_key,
+        "title": title,
+        "description": description,
+        "data": data,
+        "priority": priority if priority is not None else kind.default_priority,
+        "requester_id": requester.id,
+        "requester_email": requester.email,
+        "notify_url": notify_url,
+        "reference": reference,
+        "status": status,
+        "overdue": False,
+        "assignee": None,
+        "assigned_at": None,
+        "locked_until": None,
+        "handoffs": 0,
+        "reopens": 0,
+        "created_by": actor,
+        "created_at": now,
+        "due_at": domain.due_at(now, kind.sla_minutes, kind.calendar),
+        "resolved_at": None,
+        "resolved_by": None,
+        "result": None,
+        "late": None,
+        "closed_at": None,
+        "rating": None,
+        "feedback_comment": None,
+        "callback": {"url": kind.callback_url, "status": "pending"} if kind.callback_url else None,
+    }
+    await repo.insert(conn, tickets, [row])
+    history = [event_row(ticket_id, actor, "created", at=now, detail={"status": status})]
+    if kind.callback_url:
+        await outbox.emit(
+            conn,
+            TICKET_CALLBACK,
+            TicketCallback(
+                ticket_id=ticket_id,
+                type=type_key,
+                title=title,
+                description=description,
+                data=data,
+                requester=requester,
+                reference=reference,
+                due_at=row["due_at"],
+            ),
+            also_to=[kind.callback_url],
+        )
+        history.append(
+            event_row(ticket_id, SYSTEM, "callback_sent", at=later(now), detail={"url": kind.callback_url})
+        )
+    await repo.insert(conn, ticket_events, history)
+    return row
+
+
+async def on_ticket_requested(conn: AsyncConnection, event: Event, state: Any) -> None:
+    """`ticket.requested` from another service; the inbox already made repeats of the event id no-ops."""
+    try:
+        asked = TicketRequested.model_validate(event.data)
+    except ValidationError as exc:
+        raise Unprocessable(f"not a ticket.requested body: {exc.errors()[0]['msg']}") from exc
+    ticket_id = asked.ticket_id or uuid.uuid5(uuid.NAMESPACE_URL, f"sealflow:event:{event.id}")
+    if await repo.get_ticket(conn, ticket_id) is not None:
+        return  # the same ticket asked for again under a new event id
+    await open_ticket(
+        conn,
+        state.outbox,
+        actor=f"{SYSTEM}:events",
+        ticket_id=ticket_id,
+        type_key=asked.type,
+        title=asked.title,
+        description=asked.description,
+        data=asked.data,
+        priority=asked.priority,
+        requester=asked.requester,
+        notify_url=str(asked.notify_url) if asked.notify_url else None,
+        reference=asked.reference,
+    )
+
+
+def _answer(raw: bytes) -> dict[str, Any] | None:
+    if not raw.strip():
+        return None
+    try:
+        value = loads(raw)
+    except ValueError:
+        return {"text": raw[:4000].decode("utf-8", "replace")}
+    return value if isinstance(value, dict) else {"value": value}
+
+
+async def on_callback_delivery(conn: AsyncConnection, delivery: Delivery, outbox: Outbox) -> None:
+    """The type's callback answered (or was given up on): report it to the requester, then queue.
+
+    A callback that never succeeds still queues the ticket, reported as failed, so no work is lost.
+    Runs once per delivered or dead outbox row; a repeat finds the ticket no longer callback_pending.
+    """
+    ticket_id = UUID(str(loads(delivery.body)["data"]["ticket_id"]))
+    row = await repo.lock_ticket(conn, ticket_id)
+    if row is None or row.status != "callback_pending":
+        return
+    if (row.callback or {}).get("url") != delivery.destination:
+        return  # a copy of the event that went to an ordinary subscriber
+    now = utcnow()
+    report = CallbackReported(
+        ticket_id=ticket_id,
+        type=row.type_key,
+        reference=row.reference,
+        requester_id=row.requester_id,
+        ok=delivery.delivered,
+        status_code=delivery.status_code,
+        answer=_answer(delivery.answer) if delivery.delivered else None,
+        error=delivery.error,
+        reported_at=now,
+    )
+    outcome = {"url": delivery.destination, **report.model_dump(mode="json")}
+    outcome["status"] = "answered" if delivery.delivered else "failed"
+    await repo.update_ticket(conn, ticket_id, {"status": "queued", "callback": outcome})
+    action = "callback_answered" if delivery.delivered else "callback_failed"
+    await repo.insert(
+        conn,
+        ticket_events,
+        [
+            event_row(ticket_id, SYSTEM, action, at=now, detail={"status_code": delivery.status_code}),
+            event_row(ticket_id, SYSTEM, "queued", at=later(now)),
+        ],
+    )
+    await outbox.emit(conn, TICKET_CALLBACK_REPORTED, report, also_to=[row.notify_url])
