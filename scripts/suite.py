@@ -1,0 +1,150 @@
+"""Run the whole suite locally: migrate each service, start it on its port, wire them together.
+
+`python scripts/suite.py run` is what `make run` calls. Without SEALFLOW_DATABASE_URL every service
+uses its SQLite file under ./var/ and the mail bridge runs in local mode. Ctrl-C or SIGTERM stops all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    package: str
+    port: int
+
+    @property
+    def directory(self) -> Path:
+        return ROOT / "services" / self.name
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def exists(self) -> bool:
+        return (self.directory / "migrations" / "env.py").exists() and (
+            self.directory / "src" / self.package / "main.py"
+        ).exists()
+
+
+SUITE = [
+    Service("approval", "sealflow_approval", 8001),
+    Service("ticketing", "sealflow_ticketing", 8002),
+    Service("mail-bridge", "sealflow_mail", 8004),
+]
+
+
+def shifted(offset: int) -> list[Service]:
+    return [Service(s.name, s.package, s.port + offset) for s in SUITE]
+
+
+MAIL_LISTEN_PORT = 8025  # the mail bridge's local-mode SMTP listener (replies on a one-machine run)
+
+
+def wiring(present: dict[str, Service], port_offset: int = 0) -> dict[str, dict[str, str]]:
+    """Per-service environment that connects the services that exist (subscriptions, peer URLs)."""
+    env: dict[str, dict[str, str]] = {name: {} for name in present}
+    if "approval" in present:
+        for name in present:
+            env[name]["SEALFLOW_APPROVAL_URL"] = present["approval"].url
+    if "ticketing" in present:
+        for name in present:
+            env[name]["SEALFLOW_TICKETING_URL"] = present["ticketing"].url
+    if "mail-bridge" in present and "SEALFLOW_MAIL_LISTEN" not in os.environ:
+        env["mail-bridge"]["SEALFLOW_MAIL_LISTEN"] = f"{HOST}:{MAIL_LISTEN_PORT + port_offset}"
+    if "mail-bridge" in present and "approval" in present:
+        hook = f"{present['mail-bridge'].url}/v1/events"
+        env["approval"]["SEALFLOW_SUBSCRIBERS"] = ",".join(
+            f"{event}={hook}" for event in ("approval.task.created", "approval.task.reminder")
+        )
+    return {name: values for name, values in env.items() if name in present}
+
+
+def run(workers: int, port_offset: int = 0) -> int:
+    present = {s.name: s for s in shifted(port_offset) if s.exists()}
+    if not present:
+        print("no services found under services/", file=sys.stderr)
+        return 1
+    base_env = dict(os.environ)
+    per_service = wiring(present, port_offset)
+    for service in present.values():
+        print(f"migrating {service.name} …", flush=True)
+        subprocess.run(
+            [sys.executable, "-m", "sealkit.migrations", str(service.directory)],
+            env={**base_env, **per_service[service.name]},
+            cwd=ROOT,
+            check=True,
+        )
+    processes: list[tuple[Service, subprocess.Popen[bytes]]] = []
+    for service in present.values():
+        argv = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            f"{service.package}.main:create_app",
+            "--host",
+            HOST,
+            "--port",
+            str(service.port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+        ]
+        processes.append(
+            (service, subprocess.Popen(argv, env={**base_env, **per_service[service.name]}, cwd=ROOT))
+        )
+        print(f"{service.name:12} {service.url}  (docs: {service.url}/docs)", flush=True)
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    status = 0
+    while not stopping:
+        for service, proc in processes:
+            if proc.poll() is not None:
+                print(f"{service.name} exited with {proc.returncode}; stopping the suite", file=sys.stderr)
+                status, stopping = proc.returncode or 1, True
+        time.sleep(0.2)
+    for _, proc in processes:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for _, proc in processes:
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return status
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("command", choices=["run", "list"])
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("SEALFLOW_WORKERS", "1")))
+    parser.add_argument("--port-offset", type=int, default=0, help="add this to every port (tests)")
+    args = parser.parse_args()
+    if args.command == "list":
+        for s in SUITE:
+            print(f"{s.name:12} {s.port}  {'present' if s.exists() else 'not built yet'}")
+        return
+    sys.exit(run(args.workers, args.port_offset))
+
+
+if __name__ == "__main__":
+    main()
