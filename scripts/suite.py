@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -51,6 +53,28 @@ def shifted(offset: int) -> list[Service]:
 
 
 MAIL_LISTEN_PORT = 8025  # the mail bridge's local-mode SMTP listener (replies on a one-machine run)
+
+
+def free_offset(low: int = 2000, high: int = 20000, attempts: int = 200) -> int:
+    """A port offset at which every suite port (and the local mail listener) can be bound right now.
+
+    Tests run the suite beside a possible `make run`; the ports stay below the kernel's ephemeral range
+    (32768+) so an outgoing connection's local port cannot take one between this check and the start."""
+    rng = random.SystemRandom()
+    for _ in range(attempts):
+        offset = rng.randrange(low, high)
+        if all(_bindable(port + offset) for port in [*(s.port for s in SUITE), MAIL_LISTEN_PORT]):
+            return offset
+    raise RuntimeError(f"no free port offset in [{low}, {high})")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+        return True
 
 
 def wiring(present: dict[str, Service], port_offset: int = 0) -> dict[str, dict[str, str]]:

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from sealkit.testing import REPO_ROOT, auth, free_port, unique
+from sealkit.testing import REPO_ROOT, auth, unique
 
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
 import suite
@@ -41,10 +41,10 @@ def _wait(probe: Any, what: str, proc: subprocess.Popen[bytes], timeout: float =
 
 
 def test_local_mode_round_trip(tmp_path: Path) -> None:
-    offset = 32000 + free_port() % 1000
+    offset = suite.free_offset()
     services = {s.name: s for s in suite.shifted(offset) if s.exists()}
     approval, bridge = services["approval"].url, services["mail-bridge"].url
-    listen_port = free_port()
+    listen_port = suite.MAIL_LISTEN_PORT + offset
     env = {
         k: v
         for k, v in os.environ.items()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from sealkit.testing import REPO_ROOT, auth, free_port, unique
+from sealkit.testing import REPO_ROOT, auth, unique
 
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
 import suite
@@ -33,7 +33,7 @@ def wait_ready(urls: list[str], proc: subprocess.Popen[bytes], timeout: float = 
 
 
 def test_the_suite_starts_on_sqlite_answers_and_stops_cleanly(tmp_path: Path) -> None:
-    offset = 31000 + free_port() % 1000  # away from the real ports, so a running `make run` is left alone
+    offset = suite.free_offset()  # away from the real ports, so a running `make run` is left alone
     services = [s for s in suite.shifted(offset) if s.exists()]
     assert any(s.name == "approval" for s in services)
     env = {k: v for k, v in os.environ.items() if k != "SEALFLOW_DATABASE_URL"}

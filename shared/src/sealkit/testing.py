@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -67,10 +68,21 @@ def postgres_base_url() -> str:
 
 
 def free_port() -> int:
+    """A port that can be bound now, chosen below the kernel's ephemeral range (32768+): a port the kernel
+    hands out for `bind(0)` may be given to an outgoing connection before our server binds it."""
+    rng = random.SystemRandom()
+    for _ in range(100):
+        port = rng.randrange(28100, 32700)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+        fallback: int = s.getsockname()[1]
+        return fallback
 
 
 def token(
