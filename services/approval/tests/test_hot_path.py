@@ -1,24 +1,34 @@
-"""The single-statement decision (repository.DECIDE_AT_ONCE) against the rules it restates in SQL."""
+"""The single-statement decision (repository.DECIDE_AT_ONCE): the rules it restates in SQL, its guard against
+a stale snapshot, and what it writes compared with the transactional path, decision by decision."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import random
+from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 import httpx
+import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
 from sealflow_approval import service
-from sealflow_approval.domain import Tally, group_outcome
-from sealflow_approval.repository import STILL_PENDING_AFTER
+from sealflow_approval.domain import Decision, Tally, group_outcome, request_outcome
+from sealflow_approval.main import create_app
+from sealflow_approval.repository import GROUP_OUTCOME_AFTER, REQUEST_OUTCOME_AFTER
 from sealkit.auth import Principal
-from sealkit.contracts.approval import DecisionSubmission
-from sealkit.testing import auth, unique
+from sealkit.contracts.approval import REQUEST_DECIDED, DecisionSubmission
+from sealkit.jsonutil import dumps, loads
+from sealkit.tables import outbox
+from sealkit.testing import asgi_client, auth, started, unique
 
+from .conftest import make_settings
 from .helpers import open_request, people, request_body, task_of
 
 
@@ -27,37 +37,44 @@ async def _connect(db_url: str) -> Any:
     return await asyncpg.connect(host=u.host, port=u.port, user=u.username, database=u.database)
 
 
-async def test_sql_still_pending_agrees_with_the_domain_on_every_small_tally(db_url: str) -> None:
-    sql = (
-        "SELECT "
-        + STILL_PENDING_AFTER.replace("$10", "$7").replace("$9", "$6")
-        + (
-            " FROM (SELECT $1::text AS mode, $2::int AS min_approvals, $3::int AS task_count,"
-            " $4::int AS approved_count, $5::int AS rejected_count) s"
-        )
-    )
-    cases = []
-    for mode, total in itertools.product(("all", "any", "quorum"), range(1, 7)):
-        for needed in range(1, total + 1) if mode == "quorum" else [None]:
-            for approved, rejected in itertools.product(range(total), range(total)):
-                if approved + rejected >= total:
-                    continue  # a decision needs a pending task
-                for approve in (1, 0):
-                    cases.append((mode, needed, total, approved, rejected, approve, 1 - approve))
+async def test_sql_group_outcome_agrees_with_the_domain_on_every_small_tally(db_url: str) -> None:
+    sql = f"SELECT {GROUP_OUTCOME_AFTER} FROM (SELECT $1::text AS mode, $2::int AS min_approvals, $3::int AS task_count, $4::int AS approved_count, $5::int AS rejected_count, $6::int AS a, $7::int AS r) s"
+    sql = sql.replace("$10", "r").replace("$9", "a")
     conn = await _connect(db_url)
+    checked = 0
     try:
-        checked = 0
-        for mode, needed, total, approved, rejected, a, r in cases:
-            before = group_outcome(mode, Tally(total, approved, rejected), needed)  # type: ignore[arg-type]  # the three modes
-            if before != "pending":
-                continue  # a decided group takes no decisions
-            after = group_outcome(mode, Tally(total, approved + a, rejected + r), needed)  # type: ignore[arg-type]  # as above
-            in_sql = await conn.fetchval(sql, mode, needed, total, approved, rejected, a, r)
-            assert in_sql == (after == "pending"), (mode, needed, total, approved, rejected, a, r)
-            checked += 1
+        for mode, total in itertools.product(("all", "any", "quorum"), range(1, 7)):
+            for needed in range(1, total + 1) if mode == "quorum" else [None]:
+                for approved, rejected in itertools.product(range(total), range(total)):
+                    if approved + rejected >= total:
+                        continue  # a decision needs a pending task
+                    if group_outcome(mode, Tally(total, approved, rejected), needed) != "pending":  # type: ignore[arg-type]  # the three modes
+                        continue  # a decided group takes no decisions
+                    for a in (1, 0):
+                        after = group_outcome(mode, Tally(total, approved + a, rejected + 1 - a), needed)  # type: ignore[arg-type]  # as above
+                        in_sql = await conn.fetchval(sql, mode, needed, total, approved, rejected, a, 1 - a)
+                        assert in_sql == after, (mode, needed, total, approved, rejected, a)
+                        checked += 1
     finally:
         await conn.close()
     assert checked > 300
+
+
+async def test_sql_request_outcome_agrees_with_the_domain_on_every_small_tally(db_url: str) -> None:
+    sql = f"SELECT {REQUEST_OUTCOME_AFTER} FROM (SELECT $1::text AS combine, $2::int AS group_count, $3::int AS approved_after, $4::int AS rejected_after) s"
+    conn = await _connect(db_url)
+    checked = 0
+    try:
+        for combine, total in itertools.product(("all", "any"), range(1, 7)):
+            for approved, rejected in itertools.product(range(total + 1), range(total + 1)):
+                if approved + rejected > total:
+                    continue
+                expected = request_outcome(combine, Tally(total, approved, rejected))  # type: ignore[arg-type]  # the two combines
+                assert await conn.fetchval(sql, combine, total, approved, rejected) == expected
+                checked += 1
+    finally:
+        await conn.close()
+    assert checked > 100
 
 
 async def test_a_decision_whose_snapshot_went_stale_writes_nothing(
@@ -80,7 +97,7 @@ async def test_a_decision_whose_snapshot_went_stale_writes_nothing(
         async def bob_decides() -> dict[str, Any] | None:
             async with app.state.db.statement() as pg:
                 return await service.decide_at_once(
-                    pg, user=Principal(bob, roles=frozenset({"approver"})), task_id=UUID(task_of(created, bob)),
+                    pg, app.state.outbox, user=Principal(bob, roles=frozenset({"approver"})), task_id=UUID(task_of(created, bob)),
                     body=DecisionSubmission(decision="approve"),
                 )  # fmt: skip
 
@@ -115,3 +132,131 @@ async def test_a_decision_whose_snapshot_went_stale_writes_nothing(
     assert bobs.json()["group_status"] == "pending"
     fetched = (await client.get(f"/v1/approval-requests/{created['id']}", headers=auth(applicant))).json()
     assert [t["status"] for t in fetched["groups"][0]["tasks"]] == ["approved", "pending", "pending"]
+
+
+# ---------------------------------------------------------------- the hot path against the transactional one
+
+HOOKS = ("http://127.0.0.1:9/hook-a", "http://127.0.0.1:9/hook-b")
+
+
+@pytest.fixture(scope="module")
+async def hooked_app(db_url: str) -> AsyncIterator[FastAPI]:
+    """The app with two subscribers of `approval.request.decided` (never delivered: no workers)."""
+    subscribers = ",".join(f"{REQUEST_DECIDED}={url}" for url in HOOKS)
+    app = create_app(make_settings(subscribers=subscribers, run_workers=False), database_url=db_url)
+    async with started(app) as application:
+        yield application
+
+
+def _scenario(rng: random.Random) -> tuple[dict[str, Any], list[tuple[int, int, Decision]]]:
+    """A random request shape (as positions, not people) and a random order of decisions on its tasks."""
+    groups: list[dict[str, Any]] = []
+    for _ in range(rng.randint(1, 3)):
+        mode = rng.choice(["all", "any", "quorum"])
+        size = rng.randint(1, 4)
+        groups.append({"mode": mode, "size": size, "min": rng.randint(1, size) if mode == "quorum" else None})
+    shape: dict[str, Any] = {
+        "combine": rng.choice(["all", "any"]),
+        "groups": groups,
+        "callback": rng.choice([None, HOOKS[0], "http://127.0.0.1:9/callback"]),
+    }
+    steps: list[tuple[int, int, Decision]] = [
+        (g, t, "approve" if rng.random() < 0.5 else "reject")
+        for g, group in enumerate(groups)
+        for t in range(group["size"])
+    ]
+    rng.shuffle(steps)
+    return shape, steps
+
+
+async def _open(
+    client: httpx.AsyncClient, shape: dict[str, Any], applicant: str
+) -> tuple[dict[str, Any], list[list[str]]]:
+    who = [people(g["size"]) for g in shape["groups"]]
+    groups = [
+        (g["mode"], names, g["min"]) if g["min"] else (g["mode"], names)
+        for g, names in zip(shape["groups"], who, strict=True)
+    ]
+    extra = {"callback_url": shape["callback"]} if shape["callback"] else {}
+    created = await open_request(client, applicant, request_body(*groups, combine=shape["combine"], **extra))
+    return created, who
+
+
+async def _state(app: FastAPI, client: httpx.AsyncClient, created: dict[str, Any]) -> dict[str, Any]:
+    """Everything a decision writes, with ids, people and times left out."""
+    request_id = created["id"]
+    view = (
+        await client.get(f"/v1/approval-requests/{request_id}", headers=auth(created["applicant_id"]))
+    ).json()
+    timeline = (
+        await client.get(
+            f"/v1/approval-requests/{request_id}/timeline", headers=auth(created["applicant_id"])
+        )
+    ).json()
+    async with app.state.db.transaction() as conn:
+        rows = (await conn.execute(sa.select(outbox).where(outbox.c.body.contains(request_id)))).all()
+    events = sorted(
+        (
+            (
+                r.destination,
+                r.event_type,
+                r.status,
+                {k: v for k, v in loads(r.body)["data"].items() if k != "decided_at"},
+            )
+            for r in rows
+        ),
+        key=lambda event: str(event[0]),
+    )
+    for r in rows:
+        body = loads(r.body)
+        assert body["id"] == str(r.event_id) and body["type"] == r.event_type
+        assert r.body == dumps(body).decode(), "the body is what sealkit's JSON writer makes of it"
+        assert datetime.fromisoformat(body["data"]["decided_at"]) == datetime.fromisoformat(
+            view["decided_at"]
+        )
+    return {
+        "status": view["status"],
+        "decided": view["decided_at"] is not None,
+        "groups": [(g["status"], [t["status"] for t in g["tasks"]]) for g in view["groups"]],
+        "timeline": [(e["action"], e.get("detail")) for e in timeline],
+        "events": [(d, t, s, {**data, "request_id": None}) for d, t, s, data in events],
+    }
+
+
+async def test_the_hot_path_writes_what_the_transactional_path_writes(hooked_app: FastAPI) -> None:
+    """Random requests decided twice, in the same order: once by the single statement (called directly,
+    so a silent fallback cannot hide a difference), once through the transactional path (an
+    Idempotency-Key sends the API there). Every answer and everything written must be the same."""
+    rng = random.Random(20261122)
+    async with asgi_client(hooked_app, "http://approval") as client:
+        for _ in range(30):
+            shape, steps = _scenario(rng)
+            applicant = unique("applicant")
+            hot, hot_people = await _open(client, shape, applicant)
+            slow, slow_people = await _open(client, shape, applicant)
+            for g, t, decision in steps:
+                async with hooked_app.state.db.statement() as pg:
+                    assert pg is not None
+                    fast = await service.decide_at_once(
+                        pg, hooked_app.state.outbox, user=Principal(hot_people[g][t], roles=frozenset({"approver"})),
+                        task_id=UUID(task_of(hot, hot_people[g][t], g)), body=DecisionSubmission(decision=decision),
+                    )  # fmt: skip
+                answer = await client.post(
+                    f"/v1/tasks/{task_of(slow, slow_people[g][t], g)}/decision",
+                    json={"decision": decision},
+                    headers={**auth(slow_people[g][t], "approver"), "Idempotency-Key": unique("key")},
+                )
+                if fast is None:  # refused: the task or its request was already decided
+                    assert answer.status_code == 409, (shape, steps, answer.text)
+                    continue
+                assert answer.status_code == 200, answer.text
+                expected = answer.json()
+                assert (fast["group_status"], fast["request_status"]) == (
+                    expected["group_status"],
+                    expected["request_status"],
+                )
+                assert fast["task"]["status"] == expected["task"]["status"]
+                assert await _state(hooked_app, client, hot) == await _state(hooked_app, client, slow), (
+                    shape,
+                    steps,
+                )

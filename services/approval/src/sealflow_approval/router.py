@@ -184,12 +184,12 @@ async def decide(
     task_id: UUID, body: DecisionSubmission, request: Request, user: CurrentUser, runtime: RuntimeDep
 ) -> Response:
     db, outbox = runtime.db, runtime.outbox
-    # hot path (PERFORMANCE.md): a decision that leaves its group pending is one autocommit statement;
-    # settling, refusals and Idempotency-Key calls take the transaction below
+    # hot path (PERFORMANCE.md): a decision is one autocommit statement, settling included;
+    # refusals, lost races and Idempotency-Key calls take the transaction below
     if not has_key(request):
         async with db.statement() as pg:
             if pg is not None:
-                done = await service.decide_at_once(pg, user=user, task_id=task_id, body=body)
+                done = await service.decide_at_once(pg, outbox, user=user, task_id=task_id, body=body)
                 if done is not None:
                     return json_response(done)
     async with db.transaction() as conn:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from types import SimpleNamespace
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal
 from uuid import UUID
 
+from pydantic import TypeAdapter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -33,12 +33,11 @@ from sealkit.contracts.approval import (
     TaskCreated,
     TaskReminder,
 )
-from sealkit.db import driver_connection
 from sealkit.ids import new_id
 from sealkit.jsonutil import dumps
 from sealkit.outbox import Outbox
 from sealkit.problems import Conflict, Forbidden, NotFound, Unprocessable
-from sealkit.sql import AnyRow, Batch, insert_rows
+from sealkit.sql import AnyRow, insert_rows
 from sealkit.tables import outbox as outbox_table
 from sealkit.types import utcnow
 
@@ -235,14 +234,12 @@ async def decide(
     """Record one approver's decision and settle its group and request when that decision settles them.
 
     The request row is locked first, so decisions on one request run one after another and exactly
-    one of them can settle it; the others find their task no longer pending (409). On PostgreSQL the
-    hot path is one statement to record and one to settle (PERFORMANCE.md); elsewhere Core statements.
-    Returns the DecisionOut shape as a plain dict: this is the suite's hottest write.
+    one of them can settle it; the others find their task no longer pending (409). This is the
+    transactional path: SQLite, Idempotency-Key calls, and what `decide_at_once` did not record (a refusal
+    to explain, or a race it lost). Returns the DecisionOut shape as a plain dict.
     """
     now = utcnow()
-    driver = await driver_connection(conn)
-    record = _record_on_postgres if driver is not None else _record_portably
-    row, task, group = await record(conn, driver, user=user, task_id=task_id, body=body, now=now)
+    row, task, group = await _record(conn, user=user, task_id=task_id, body=body, now=now)
     group_status = group_outcome(
         group.mode, Tally(group.task_count, group.approved_count, group.rejected_count), group.min_approvals
     )
@@ -254,90 +251,62 @@ async def decide(
             row.rejected_groups + (group_status == "rejected"),
         )
         request_status = request_outcome(row.combine, tally)
-        settled = request_status if request_status != "pending" else None
-        if driver is not None:
-            await driver.execute(repo.SETTLE_ON_POSTGRES, row.request_id, tally.approved, tally.rejected,
-                                 settled, now, row.group_id, group_status)  # fmt: skip
-            if settled is not None:
-                await insert_rows(conn, _settled_rows(conn, outbox, row, settled, now=now, actor=user.sub))
-        else:
-            await repo.close_group(conn, row.group_id, group_status, now)
-            await repo.update_request(
-                conn, row.request_id, approved_groups=tally.approved, rejected_groups=tally.rejected
-            )
-            if settled is not None:
-                await _finish(conn, outbox, row, settled, now=now, actor=user.sub, action="decided")
+        await repo.close_group(conn, row.group_id, group_status, now)
+        await repo.update_request(
+            conn, row.request_id, approved_groups=tally.approved, rejected_groups=tally.rejected
+        )
+        if request_status != "pending":
+            await _finish(conn, outbox, row, request_status, now=now, actor=user.sub, action="decided")
     return {"task": task, "group_status": group_status, "request_status": request_status}
 
 
-async def decide_at_once(driver: Any, *, user: Principal, task_id: UUID, body: DecisionSubmission
+async def decide_at_once(driver: Any, outbox: Outbox, *, user: Principal, task_id: UUID, body: DecisionSubmission
                          ) -> dict[str, Any] | None:  # fmt: skip
-    """A decision that leaves its group pending, in one autocommit statement (repository.DECIDE_AT_ONCE).
+    """A decision in one autocommit statement on PostgreSQL (repository.DECIDE_AT_ONCE), settling its
+    group and request when it does: the hot path (PERFORMANCE.md).
 
-    None when it was not recorded (it would settle the group, someone wrote the request meanwhile, or it
-    is refused): the caller then runs `decide`, which settles or explains the refusal.
+    None when nothing was recorded (a refusal, or someone wrote the request meanwhile): the caller then
+    runs `decide`, which records the decision or explains the refusal.
     """
+    now = utcnow()
     approve = 1 if body.decision == "approve" else 0
     detail = dumps({"comment": body.comment}).decode() if body.comment else None
-    task = await driver.fetchrow(
-        repo.DECIDE_AT_ONCE, task_id, decision_status(body.decision), utcnow(), body.comment, body.channel,
+    destinations = list(dict.fromkeys(outbox.destinations(REQUEST_DECIDED)))
+    event_id = new_id()
+    found = await driver.fetchrow(
+        repo.DECIDE_AT_ONCE, task_id, decision_status(body.decision), now, body.comment, body.channel,
         user.sub, user.has("service"), body.on_behalf_of, approve, 1 - approve, new_id(), body.decision, detail,
+        new_id(), event_id, _decided_body_opening(event_id, now), _JSON_DATETIME.dump_python(now, mode="json"),
+        destinations, [new_id() for _ in range(len(destinations) + 1)],
     )  # fmt: skip
-    if task is None:
+    if found is None:
         return None
-    return {"task": dict(task), "group_status": "pending", "request_status": "pending"}
+    task = dict(found)
+    group_status, request_status = task.pop("group_after"), task.pop("request_after")
+    if request_status != "pending":
+        outbox.wake()
+    return {"task": task, "group_status": group_status, "request_status": request_status}
+
+
+_JSON_DATETIME = TypeAdapter(datetime)  # a datetime as the contracts write it in JSON
+
+
+def _decided_body_opening(event_id: UUID, now: datetime) -> str:
+    """The `approval.request.decided` body as sealkit.outbox writes it, up to the request id's value, which
+    DECIDE_AT_ONCE appends with the rest of the event (that the request is decided is known only there)."""
+    body = dumps(
+        {"id": str(event_id), "type": REQUEST_DECIDED, "occurred_at": now, "data": {"request_id": ""}}
+    )
+    return body.decode().removesuffix('"}}')
 
 
 Recorded = tuple[Any, dict[str, Any], Any]  # (task with its request, the decided task, the group's counts)
-_TASK_FIELDS = ("id", "status", "decided_at", "comment", "channel", "approver_email", "email_approval",
-                "created_at", "delegated_from")  # fmt: skip
-_GROUP_FIELDS = ("mode", "min_approvals", "task_count", "approved_count", "rejected_count")
 
 
-async def _record_on_postgres(
-    conn: AsyncConnection,
-    driver: Any,
-    *,
-    user: Principal,
-    task_id: UUID,
-    body: DecisionSubmission,
-    now: datetime,
+async def _record(
+    conn: AsyncConnection, *, user: Principal, task_id: UUID, body: DecisionSubmission, now: datetime
 ) -> Recorded:
-    """The decision's first step in one statement (repository.DECIDE_ON_POSTGRES)."""
-    approve = 1 if body.decision == "approve" else 0
-    detail = dumps({"comment": body.comment}).decode() if body.comment else None
-    found = await driver.fetchrow(
-        repo.DECIDE_ON_POSTGRES, task_id, decision_status(body.decision), now, body.comment, body.channel,
-        user.sub, user.has("service"), body.on_behalf_of, approve, 1 - approve, new_id(), body.decision,
-        detail,
-    )  # fmt: skip
-    if found is None:
-        raise NotFound("task not found")
-    row = SimpleNamespace(**{k: v for k, v in found.items() if not k.startswith(("t_", "g_"))})
-    if found["t_id"] is None:
-        await _refuse(conn, user, row, body)
-    if found["g_mode"] is None:  # cannot happen while the request is pending; kept as a guard against drift
-        raise Conflict("the task's group is already decided", slug="task-not-pending")
-    task = {name: found[f"t_{name}"] for name in _TASK_FIELDS}
-    task["approver_id"] = row.approver_id
-    return row, task, SimpleNamespace(**{name: found[f"g_{name}"] for name in _GROUP_FIELDS})
-
-
-def _settled_rows(conn: AsyncConnection, outbox: Outbox, request: Any, status: Literal["approved", "rejected"],
-                  *, now: datetime, actor: str) -> list[Batch]:  # fmt: skip
-    """The audit entry and the `approval.request.decided` events of a request the decision settled."""
-    event = RequestDecided(request_id=request.request_id, title=request.title, applicant_id=request.applicant_id,
-                           status=status, decided_at=now)  # fmt: skip
-    return [
-        (audit, [_audit(request.request_id, actor, "decided", at=now, detail={"status": status})]),
-        (outbox_table, outbox.rows_for(conn, [(REQUEST_DECIDED, event)], also_to=[request.callback_url])),
-    ]
-
-
-async def _record_portably(
-    conn: AsyncConnection, _: Any, *, user: Principal, task_id: UUID, body: DecisionSubmission, now: datetime
-) -> Recorded:
-    """The decision's first step as Core statements (SQLite, the embedded default)."""
+    """The decision's first step: lock the request, check the caller, record the decision, count it."""
     row = await repo.lock_request_of_task(conn, task_id)
     if row is None:
         raise NotFound("task not found")
@@ -358,14 +327,6 @@ async def _record_portably(
     await repo.insert(conn, audit, [_audit(row.request_id, user.sub, body.decision, at=now,
                                            channel=body.channel, task_id=task_id, detail=detail)])  # fmt: skip
     return row, dict(task._mapping), group
-
-
-async def _refuse(conn: AsyncConnection, user: Principal, row: Any, body: DecisionSubmission) -> NoReturn:
-    """Why a decision was not recorded: the same checks, in the same order, as the portable path."""
-    await _authorize_decider(conn, user, row, body)
-    if row.request_status != "pending":
-        raise Conflict(f"the request is already {row.request_status}", slug="task-not-pending")
-    raise Conflict(f"the task is already {row.task_status}", slug="task-not-pending")
 
 
 async def _sees_request(conn: AsyncConnection, user: Principal, row: Any) -> bool:
