@@ -15,6 +15,7 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from sealflow_ticketing.main import create_app
+from sealkit.contracts.ticketing import TicketResolved
 from sealkit.jsonutil import dumps, loads
 from sealkit.signing import HEADER, sign, verify
 from sealkit.testing import TEST_EVENT_SECRET, Received, auth, free_port, receiver, unique
@@ -61,6 +62,15 @@ async def test_result_is_delivered_signed_and_retried(client: httpx.AsyncClient)
         agent,
         False,
     )
+    # the hot path writes this event in SQL: every field must be what the contract says
+    resolved = TicketResolved.model_validate(event["data"])
+    assert (resolved.type, resolved.reference, resolved.requester_id) == (
+        ticket["type"],
+        ticket["reference"],
+        ticket["requester"]["id"],
+    )
+    assert resolved.due_at == datetime.fromisoformat(ticket["due_at"])
+    assert resolved.resolved_at == datetime.fromisoformat(done.json()["resolved_at"])
 
 
 async def test_callback_type_reports_the_answer_then_queues(client: httpx.AsyncClient) -> None:

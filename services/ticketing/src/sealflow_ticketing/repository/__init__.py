@@ -1,6 +1,13 @@
 """Every ticketing query: the pool's hot paths (pool.py) and the rest (queries.py)."""
 
-from sealflow_ticketing.repository.pool import POOL_ORDER, claim, claim_at_once, claim_update, resolve
+from sealflow_ticketing.repository.pool import (
+    POOL_ORDER,
+    claim,
+    claim_at_once,
+    claim_update,
+    resolve,
+    resolve_at_once,
+)
 from sealflow_ticketing.repository.queries import (
     assign_many,
     clear_locks,
@@ -47,6 +54,7 @@ __all__ = [
     "lock_ticket",
     "queued_for_dispatch",
     "resolve",
+    "resolve_at_once",
     "timeline",
     "touch_agents",
     "update_ticket",

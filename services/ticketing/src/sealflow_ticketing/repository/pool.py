@@ -16,6 +16,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sealflow_ticketing.models import IS_QUEUED, ticket_events, tickets
+from sealkit.contracts.ticketing import TICKET_RESOLVED, TicketResolved
+from sealkit.event_sql import EventInSql
+from sealkit.outbox import Outbox
 from sealkit.sql import AnyRow, AnySelect, fetch_on_driver, for_update
 
 POOL_ORDER = (tickets.c.priority.desc(), tickets.c.due_at, tickets.c.created_at)
@@ -114,7 +117,7 @@ def resolve_update() -> Any:
 
 
 @cache
-def _resolve(*, with_history: bool) -> Any:
+def _resolve(*, with_history: bool, with_event: bool = False) -> Any:
     update = resolve_update()
     if not with_history:
         return update
@@ -135,7 +138,39 @@ def _resolve(*, with_history: bool) -> Any:
             done.c.late,
         ),
     )
-    return sa.select(done).add_cte(logged.cte("logged"))
+    statement = sa.select(done).add_cte(logged.cte("logged"))
+    if with_event:
+        columns = {
+            "type": done.c.type_key,
+            "reference": done.c.reference,
+            "requester_id": done.c.requester_id,
+            "due_at": done.c.due_at,
+            "late": done.c.late,
+        }
+        announced = RESOLVED.insert(done, columns, also_to=done.c.notify_url)
+        statement = statement.add_cte(announced.cte("announced"))
+    return statement
+
+
+# `ticket.resolved` as the resolving statement writes it: these fields come from the ticket's row
+RESOLVED = EventInSql(
+    TICKET_RESOLVED,
+    TicketResolved,
+    from_row=("type", "reference", "requester_id", "due_at", "late"),
+    name="resolved",
+)
+
+
+async def resolve_at_once(
+    driver: Any, outbox: Outbox, ticket_id: UUID, agent_id: str, result: str, now: datetime
+) -> dict[str, Any] | None:
+    """`resolve` and its `ticket.resolved` outbox rows as one autocommit statement on a
+    `Database.statement()` connection (PostgreSQL); None when the caller may not resolve it now."""
+    known = {"ticket_id": ticket_id, "assignee": agent_id, "result": result, "resolved_at": now}
+    params = {"p_id": ticket_id, "p_agent": agent_id, "p_result": result, "p_now": now}
+    params.update(RESOLVED.params(outbox, known, now=now))
+    rows = await fetch_on_driver(driver, _resolve(with_history=True, with_event=True), params)
+    return rows[0] if rows else None
 
 
 async def resolve(

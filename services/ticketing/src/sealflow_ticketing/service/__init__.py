@@ -17,6 +17,7 @@ from sealflow_ticketing.service.work import (
     handoff,
     lock,
     post_result,
+    post_result_at_once,
     unlock,
 )
 
@@ -39,6 +40,7 @@ __all__ = [
     "on_callback_delivery",
     "on_ticket_requested",
     "post_result",
+    "post_result_at_once",
     "set_availability",
     "type_kpis",
     "unlock",

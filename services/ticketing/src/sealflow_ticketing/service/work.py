@@ -169,6 +169,19 @@ async def post_result(
     return ticket_out(row)
 
 
+async def post_result_at_once(
+    driver: Any, outbox: Outbox, *, user: Principal, ticket_id: UUID, body: ResultIn
+) -> TicketOut | None:
+    """`post_result` as one autocommit statement on PostgreSQL (the hot path): the resolution, its
+    timeline entry and the `ticket.resolved` outbox rows. None when it was refused: the caller then runs
+    `post_result`, which explains why."""
+    row = await repo.resolve_at_once(driver, outbox, ticket_id, user.sub, body.result, utcnow())
+    if row is None:
+        return None
+    outbox.wake()
+    return ticket_out(row)
+
+
 async def feedback(
     conn: AsyncConnection, outbox: Outbox, *, user: Principal, ticket_id: UUID, body: FeedbackIn
 ) -> TicketOut:
