@@ -250,6 +250,33 @@ def empty_claims(opts: Options, server: Server) -> Figure:
     return Figure("empty claims/s", result)
 
 
+def creations(opts: Options, server: Server) -> Figure:
+    """POST /v1/tickets of the bench type by one requester, 64 connections (PERFORMANCE.md's ticket create)."""
+    token = mint_token("bench-requester", ["requester"], secret=DEV_JWT_SECRET)
+    body = body_file(
+        {
+            "type": TYPE,
+            "title": "The printer on floor 3 jams",
+            "description": "Jams on every second page since this morning.",
+            "data": {"floor": 3, "asset": "PRN-0316"},
+        }
+    )
+    try:
+        result = warm_and_run(
+            server.url + "/v1/tickets",
+            "post_json.lua",
+            warmup=opts.warmup,
+            duration=opts.duration,
+            connections=64,
+            threads=2,
+            args=[str(body), token],
+        )
+    finally:
+        body.unlink(missing_ok=True)
+    print(f"   ticket creations/s: {result.rps:,.0f}", flush=True)
+    return Figure("creations/s", result, CLAIM_TARGET)
+
+
 def close_the_pool(database: str) -> None:
     run_sql(
         database, "UPDATE tickets SET status = 'closed' WHERE status = 'queued'", "VACUUM ANALYZE tickets"
@@ -303,6 +330,7 @@ def one_run(opts: Options, index: int) -> dict[str, Any]:
     with ticketing_service(opts) as (server, database):
         figure = cycles(opts, server, database)
         floor = empty_claims(opts, server)
+        creation = creations(opts, server)
         close_the_pool(database)
         for size in (opts.small, opts.large):
             if size:
@@ -310,7 +338,9 @@ def one_run(opts: Options, index: int) -> dict[str, Any]:
     c_after = measure_ceiling(workers=opts.workers, warmup=opts.warmup, duration=opts.duration, **load)
     print(f"   C after: {c_after.rps:,.0f}/s", flush=True)
     ceiling = median([c_before, c_after])  # the mean of two
-    print_table(f"run {index + 1}: {opts.workers} workers, {opts.agents} agents", ceiling, [figure, floor])
+    print_table(
+        f"run {index + 1}: {opts.workers} workers, {opts.agents} agents", ceiling, [figure, creation, floor]
+    )
     growth = (
         latency[-1]["mean_ms"] / latency[0]["mean_ms"]
         if len(latency) == 2 and latency[0]["mean_ms"]
@@ -325,6 +355,8 @@ def one_run(opts: Options, index: int) -> dict[str, Any]:
         "ceiling_before": c_before,
         "ceiling_after": c_after,
         "figures": [figure],
+        "creation": creation,
+        "creation_ratio": creation.ratio(ceiling.rps),
         "floor": floor,
         "floor_ratio": floor.ratio(ceiling.rps),
         "cycles_ratio": figure.notes["cycles_per_second"] / ceiling.rps if ceiling.rps else 0.0,
@@ -347,11 +379,13 @@ def main(argv: list[str] | None = None) -> int:
     cycles_ratio = statistics.median(r["cycles_ratio"] for r in runs)
     doubles = sum(f.notes["double_assignments"] for f in per_run)
     floor_ratio = statistics.median(r["floor_ratio"] for r in runs)
+    creation = Figure("creations/s", median([r["creation"].result for r in runs]), CLAIM_TARGET)
+    creation_ratio = statistics.median(r["creation_ratio"] for r in runs)
     growths = [r["latency_growth"] for r in runs if r["latency_growth"] is not None]
     print_table(
         f"ticketing, median of {opts.runs} run(s): {opts.workers} workers, {opts.agents} agents",
         ceiling,
-        [figure],
+        [figure, creation],
     )
     print(
         f"cycles/s (claim + result): {cycles_per_second:,.0f} = {cycles_ratio:.2f} × C;"
@@ -375,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
             "median": {
                 "ceiling": ceiling,
                 "requests": {**figure.__dict__, "ratio": ratio},
+                "creation": {**creation.__dict__, "ratio": creation_ratio},
                 "cycles_per_second": cycles_per_second,
                 "cycles_ratio": cycles_ratio,
                 "double_assignments": doubles,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
@@ -22,7 +23,7 @@ from sealflow_ticketing.models import (
 )
 from sealflow_ticketing.repository.pool import POOL_ORDER
 from sealkit.pagination import decode_cursor
-from sealkit.sql import AnyRow, AnySelect, Rows, for_update, insert_ignoring_conflicts
+from sealkit.sql import AnyRow, AnySelect, Rows, fetch_on_driver, for_update, insert_ignoring_conflicts
 
 
 async def insert(conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
@@ -38,8 +39,15 @@ async def insert_type(conn: AsyncConnection, row: dict[str, Any]) -> AnyRow | No
     return (await conn.execute(stmt)).first()
 
 
-async def get_type(conn: AsyncConnection, key: str) -> AnyRow | None:
-    return (await conn.execute(sa.select(ticket_types).where(ticket_types.c.key == key))).first()
+_TYPE_BY_KEY = sa.select(ticket_types).where(ticket_types.c.key == sa.bindparam("p_key"))
+
+
+async def get_type(conn: AsyncConnection | Any, key: str) -> Any:
+    """The ticket type (attribute access) or None; `conn` is a transaction or a Database.statement()."""
+    if isinstance(conn, AsyncConnection):
+        return (await conn.execute(_TYPE_BY_KEY, {"p_key": key})).first()
+    rows = await fetch_on_driver(conn, _TYPE_BY_KEY, {"p_key": key})
+    return SimpleNamespace(**rows[0]) if rows else None
 
 
 async def list_types(conn: AsyncConnection) -> Rows:

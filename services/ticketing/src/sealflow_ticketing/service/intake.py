@@ -27,6 +27,8 @@ from sealkit.contracts.ticketing import (
 from sealkit.jsonutil import loads
 from sealkit.outbox import Delivery, Outbox
 from sealkit.problems import Conflict, Forbidden, NotFound, Unprocessable
+from sealkit.sql import insert_rows
+from sealkit.tables import outbox as outbox_table
 from sealkit.types import utcnow
 
 ON_BEHALF = ("service", "staff", "supervisor", "admin")
@@ -50,8 +52,11 @@ async def update_type(conn: AsyncConnection, *, key: str, body: TicketTypeUpdate
 
 
 async def create_ticket(
-    conn: AsyncConnection, outbox: Outbox, *, user: Principal, body: TicketCreate
+    conn: AsyncConnection | Any, outbox: Outbox, *, user: Principal, body: TicketCreate
 ) -> TicketOut:
+    """Open a ticket for the caller (or, for ON_BEHALF roles, for someone else). `conn` is the request's
+    transaction, or (the hot path) an asyncpg connection from Database.statement(): a read of the type and
+    one statement that writes the ticket, its first entry and any callback event (sealkit.sql.insert_rows)."""
     requester = body.requester or Requester(id=user.sub, email=user.email)
     if requester.id != user.sub and not user.has(*ON_BEHALF):
         raise Forbidden("only service, staff, supervisor or admin may open a ticket for someone else")
@@ -73,7 +78,7 @@ async def create_ticket(
 
 
 async def open_ticket(
-    conn: AsyncConnection,
+    conn: AsyncConnection | Any,
     outbox: Outbox,
     *,
     actor: str,
@@ -123,11 +128,10 @@ async def open_ticket(
         "feedback_comment": None,
         "callback": {"url": kind.callback_url, "status": "pending"} if kind.callback_url else None,
     }
-    await repo.insert(conn, tickets, [row])
     history = [event_row(ticket_id, actor, "created", at=now, detail={"status": status})]
+    events: list[tuple[str, TicketCallback]] = []
     if kind.callback_url:
-        await outbox.emit(
-            conn,
+        events.append((
             TICKET_CALLBACK,
             TicketCallback(
                 ticket_id=ticket_id,
@@ -139,12 +143,18 @@ async def open_ticket(
                 reference=reference,
                 due_at=row["due_at"],
             ),
-            also_to=[kind.callback_url],
-        )
+        ))  # fmt: skip
         history.append(
             event_row(ticket_id, SYSTEM, "callback_sent", at=later(now), detail={"url": kind.callback_url})
         )
-    await repo.insert(conn, ticket_events, history)
+    in_transaction = isinstance(conn, AsyncConnection)
+    also_to = [kind.callback_url]
+    await insert_rows(conn, [
+        (tickets, [row]), (ticket_events, history),
+        (outbox_table, outbox.rows_for(conn if in_transaction else None, events, also_to=also_to)),
+    ])  # fmt: skip
+    if events and not in_transaction:
+        outbox.wake()
     return row
 
 
