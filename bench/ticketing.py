@@ -14,13 +14,15 @@ Each run, in a fresh throwaway PostgreSQL database dropped at the end:
      HTTP requests/s (claims + results) and cycles/s (tickets resolved in the window / its length), p50/p99
      over all requests, and double assignments (tickets claimed more than once: must be 0);
   3. the stack's floor: claims for a type nobody queued (204), 64 connections, the same way as C;
+     then ticket creation: POST /v1/tickets of one type by one requester, 64 connections;
   4. claim latency at --small then --large queued tickets: one agent claiming back to back (1 connection;
      so the pool barely drains), p50/p99, and the claim's plan from EXPLAIN (the partial index
      ix_tickets_pool must serve it: no Sort);
   5. C again; the run's C is the mean of the two.
 A subscriber is configured, so each result writes the outbox row a deployment writes (the dispatcher and
-timers are off: SEALFLOW_RUN_WORKERS=false). Target (PERFORMANCE.md): claim ≥ 0.40 × C; claim latency at
-1M within 1.5× of 10k. Results: bench/results/ticketing.json. Not a test: nothing here runs under pytest.
+timers are off: SEALFLOW_RUN_WORKERS=false). Targets (PERFORMANCE.md): claim ≥ 0.40 × C; claim latency
+at 1M within 1.5× of 10k; ticket creation ≥ 0.40 × C. Results: bench/results/ticketing.json.
+Not a test: nothing here runs under pytest.
 """
 
 from __future__ import annotations
@@ -228,15 +230,12 @@ def cycles(opts: Options, server: Server, database: str) -> Figure:
     return Figure("claims+results/s", result, CLAIM_TARGET, notes)
 
 
-def empty_claims(opts: Options, server: Server) -> Figure:
-    """The floor of this stack: a claim for a type nobody queued (auth, one transaction, one statement
-    that matches no row, 204), 64 connections. What separates it from C is the per-request cost of the
-    shared request and transaction machinery, not the pool."""
-    token = mint_token("bench-empty", ["agent"], secret=DEV_JWT_SECRET)
-    body = body_file({"types": ["no-such-type"]})
+def posted(opts: Options, server: Server, path: str, payload: dict[str, Any], token: str) -> WrkResult:
+    """One JSON body POSTed to `path` over and over, 64 connections, the same way as C."""
+    body = body_file(payload)
     try:
-        result = warm_and_run(
-            server.url + "/v1/pool/claim",
+        return warm_and_run(
+            server.url + path,
             "post_json.lua",
             warmup=opts.warmup,
             duration=opts.duration,
@@ -246,33 +245,28 @@ def empty_claims(opts: Options, server: Server) -> Figure:
         )
     finally:
         body.unlink(missing_ok=True)
+
+
+def empty_claims(opts: Options, server: Server) -> Figure:
+    """The floor of this stack: a claim for a type nobody queued (auth, one statement that matches no
+    row, 204), 64 connections. What separates it from C is the per-request cost of the shared request
+    machinery, not the pool."""
+    token = mint_token("bench-empty", ["agent"], secret=DEV_JWT_SECRET)
+    result = posted(opts, server, "/v1/pool/claim", {"types": ["no-such-type"]}, token)
     print(f"   empty claims (204) /s: {result.rps:,.0f}", flush=True)
     return Figure("empty claims/s", result)
 
 
 def creations(opts: Options, server: Server) -> Figure:
-    """POST /v1/tickets of the bench type by one requester, 64 connections (PERFORMANCE.md's ticket create)."""
+    """POST /v1/tickets of the bench type by one requester (PERFORMANCE.md's "ticket create")."""
     token = mint_token("bench-requester", ["requester"], secret=DEV_JWT_SECRET)
-    body = body_file(
-        {
-            "type": TYPE,
-            "title": "The printer on floor 3 jams",
-            "description": "Jams on every second page since this morning.",
-            "data": {"floor": 3, "asset": "PRN-0316"},
-        }
-    )
-    try:
-        result = warm_and_run(
-            server.url + "/v1/tickets",
-            "post_json.lua",
-            warmup=opts.warmup,
-            duration=opts.duration,
-            connections=64,
-            threads=2,
-            args=[str(body), token],
-        )
-    finally:
-        body.unlink(missing_ok=True)
+    ticket = {
+        "type": TYPE,
+        "title": "The printer on floor 3 jams",
+        "description": "Jams on every second page since this morning.",
+        "data": {"floor": 3, "asset": "PRN-0316"},
+    }
+    result = posted(opts, server, "/v1/tickets", ticket, token)
     print(f"   ticket creations/s: {result.rps:,.0f}", flush=True)
     return Figure("creations/s", result, CLAIM_TARGET)
 

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from sealkit.db import Database, after_commit, driver_connection, service_database_url
+from sealkit.db import Database, after_commit, driver_connection
 from sealkit.ids import new_id
 from sealkit.sql import Batch, fetch_on_driver, insert_rows
-from sealkit.testing import create_suite_databases, drop_suite_databases
+from sealkit.testing import kit_database
 from sealkit.types import JSONType, UTCDateTime
 
 metadata = sa.MetaData()
@@ -31,15 +31,8 @@ _PICK = sa.select(parents.c.id, parents.c.data, parents.c.name).where(
 
 @pytest.fixture(scope="module")
 async def db() -> AsyncIterator[Database]:
-    # approval's database serves as a plain PostgreSQL database here; these tables are the test's own
-    base = await create_suite_databases("approval")
-    database = Database(service_database_url(base, "approval"))
-    await database.open()
-    async with database.engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    yield database
-    await database.dispose()
-    await drop_suite_databases(base, "approval")
+    async with kit_database(metadata) as database:
+        yield database
 
 
 async def test_statement_lends_a_connection_outside_any_transaction(db: Database) -> None:

@@ -12,14 +12,14 @@ import pytest
 import sqlalchemy as sa
 
 from sealkit.contracts.base import Contract
-from sealkit.db import Database, service_database_url
+from sealkit.db import Database
 from sealkit.event_sql import EventInSql
 from sealkit.ids import new_id
 from sealkit.jsonutil import dumps, loads
 from sealkit.outbox import Outbox
 from sealkit.sql import fetch_on_driver
 from sealkit.tables import outbox
-from sealkit.testing import create_suite_databases, drop_suite_databases
+from sealkit.testing import kit_database
 
 metadata = sa.MetaData()
 things = sa.Table(
@@ -61,14 +61,8 @@ STATEMENT = _statement()
 
 @pytest.fixture(scope="module")
 async def db() -> AsyncIterator[Database]:
-    base = await create_suite_databases("approval")  # a migrated database: it has the outbox table
-    database = Database(service_database_url(base, "approval"))
-    await database.open()
-    async with database.engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    yield database
-    await database.dispose()
-    await drop_suite_databases(base, "approval")
+    async with kit_database(metadata) as database:
+        yield database
 
 
 CASES = [

@@ -22,13 +22,14 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+import sqlalchemy as sa
 import uvicorn
 from fastapi import FastAPI, Request
 from sqlalchemy.engine import make_url
 from starlette.responses import Response
 
 from sealkit.auth import mint_token
-from sealkit.db import ensure_database, service_database_url
+from sealkit.db import Database, ensure_database, service_database_url
 from sealkit.migrations import upgrade
 from sealkit.settings import DEV_EVENT_SECRET, DEV_JWT_SECRET
 
@@ -127,6 +128,23 @@ async def create_suite_databases(*services: str) -> str:
 async def drop_suite_databases(base_url: str, *services: str) -> None:
     for service in services:
         await drop_database(service_database_url(base_url, service))
+
+
+@contextlib.asynccontextmanager
+async def kit_database(metadata: sa.MetaData) -> AsyncIterator[Database]:
+    """A throwaway PostgreSQL database for testing the kit itself, open as a `Database`: it carries a
+    migrated service schema (so the kit's own tables, the outbox among them, exist) plus `metadata`'s
+    tables, the test's own. Dropped on exit."""
+    base = await create_suite_databases("approval")
+    database = Database(service_database_url(base, "approval"))
+    await database.open()
+    try:
+        async with database.engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        yield database
+    finally:
+        await database.dispose()
+        await drop_suite_databases(base, "approval")
 
 
 async def drop_database(url: str) -> None:
