@@ -1,0 +1,5 @@
+"""The orders HTTP API, one router module per area; `main.py` includes every router in ROUTERS."""
+
+from fastapi import APIRouter
+
+ROUTERS: list[APIRouter] = []
