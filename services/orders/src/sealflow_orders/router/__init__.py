@@ -2,4 +2,6 @@
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from sealflow_orders.router import catalog
+
+ROUTERS: list[APIRouter] = [catalog.router]
