@@ -3,9 +3,11 @@ tests share one database without seeing each other's rows."""
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import httpx
+from stdnum.cn import uscc
 
 from sealkit.testing import auth, unique
 
@@ -66,3 +68,49 @@ async def make_item(
 
 def is_problem(response: httpx.Response, status: int) -> bool:
     return response.status_code == status and response.headers["content-type"] == "application/problem+json"
+
+
+def credit_code() -> str:
+    """A valid, unused unified social credit code (python-stdnum computes the check character)."""
+    body = "91110000" + "".join(random.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(9))
+    return body + str(uscc.calc_check_digit(body))
+
+
+async def upload(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    data: bytes,
+    filename: str = "doc.pdf",
+    content_type: str = "application/pdf",
+) -> httpx.Response:
+    return await client.post("/v1/files", files={"file": (filename, data, content_type)}, headers=headers)
+
+
+async def uploaded(client: httpx.AsyncClient, headers: dict[str, str], data: bytes, filename: str = "doc.pdf",
+                   content_type: str = "application/pdf") -> str:  # fmt: skip
+    response = await upload(client, headers, data, filename, content_type)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def make_enterprise(client: httpx.AsyncClient, headers: dict[str, str], *, verify: bool = True) -> str:
+    from .samples import pdf
+
+    certificate = await uploaded(client, headers, pdf(1), "licence.pdf")
+    body = {"name": unique("园区企业"), "credit_code": credit_code(), "certificate_file_id": certificate}
+    response = await client.post("/v1/enterprises", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    enterprise_id = str(response.json()["id"])
+    if verify:
+        review = await client.post(
+            f"/v1/enterprises/{enterprise_id}/review", json={"decision": "verify"}, headers=ADMIN
+        )
+        assert review.status_code == 200, review.text
+    return enterprise_id
+
+
+def member(enterprise_id: str | None = None) -> tuple[str, dict[str, str]]:
+    """A new enterprise user (optionally a member by the token's enterprise_id claim)."""
+    user = unique("ent")
+    claims = {"enterprise_id": enterprise_id} if enterprise_id else {}
+    return user, auth(user, "enterprise", **claims)

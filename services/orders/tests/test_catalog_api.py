@@ -91,7 +91,9 @@ async def test_listing_pages_with_a_cursor(client: httpx.AsyncClient) -> None:
     seen: list[str] = []
     cursor = None
     while True:
-        params = {"category": category, "limit": 2, **({"cursor": cursor} if cursor else {})}
+        params: dict[str, str | int] = {"category": category, "limit": 2}
+        if cursor:
+            params["cursor"] = cursor
         page = (await client.get("/v1/catalog/items", params=params, headers=USER)).json()
         seen += [i["id"] for i in page["items"]]
         cursor = page["next_cursor"]

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Literal
 
-from sealkit.auth import Principal
+from sealkit.auth import Principal, Role
 
 ADMIN: tuple[Literal["admin"]] = ("admin",)
 STAFF: tuple[Literal["staff"], Literal["admin"]] = ("staff", "admin")
 # who sees every enterprise's orders and applications
-OVERSEERS: tuple[str, ...] = ("staff", "monitor", "admin")
-REVIEWERS: tuple[str, ...] = ("staff", "admin")
+OVERSEERS: tuple[Role, ...] = ("staff", "monitor", "admin")
+REVIEWERS: tuple[Role, ...] = ("staff", "admin")
 FIGURES: tuple[Literal["monitor"], Literal["admin"]] = ("monitor", "admin")
 
 

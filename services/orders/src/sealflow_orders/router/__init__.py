@@ -2,6 +2,6 @@
 
 from fastapi import APIRouter
 
-from sealflow_orders.router import catalog
+from sealflow_orders.router import catalog, enterprises, files
 
-ROUTERS: list[APIRouter] = [catalog.router]
+ROUTERS: list[APIRouter] = [catalog.router, enterprises.router, files.router]
