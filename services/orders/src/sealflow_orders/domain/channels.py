@@ -13,6 +13,7 @@ every other target node, in the target's order, and `next_node` its first (None 
 
 from __future__ import annotations
 
+from collections import abc
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -177,7 +178,7 @@ def build_mapping(
     return Mapping(to_channel, from_channel, tuple((b, a) for a, b in folded))
 
 
-def stale_pairs(mapping: Mapping, nodes_by_channel: dict[str, Sequence[str]]) -> list[Pair]:
+def stale_pairs(mapping: Mapping, nodes_by_channel: abc.Mapping[str, Sequence[str]]) -> list[Pair]:
     """Pairs (in canonical orientation) naming a node one of the channels no longer has."""
     first = nodes_by_channel.get(mapping.first, ())
     second = nodes_by_channel.get(mapping.second, ())

@@ -2,6 +2,6 @@
 
 from fastapi import APIRouter
 
-from sealflow_orders.router import catalog, enterprises, files
+from sealflow_orders.router import catalog, enterprises, files, processes
 
-ROUTERS: list[APIRouter] = [catalog.router, enterprises.router, files.router]
+ROUTERS: list[APIRouter] = [catalog.router, enterprises.router, files.router, processes.router]
