@@ -114,3 +114,73 @@ def member(enterprise_id: str | None = None) -> tuple[str, dict[str, str]]:
     user = unique("ent")
     claims = {"enterprise_id": enterprise_id} if enterprise_id else {}
     return user, auth(user, "enterprise", **claims)
+
+
+async def verified_member(client: httpx.AsyncClient) -> tuple[str, dict[str, str], str]:
+    """A new enterprise user and the verified enterprise they registered."""
+    user, headers = member()
+    enterprise_id = await make_enterprise(client, headers)
+    return user, headers, enterprise_id
+
+
+async def apply(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    item_id: str,
+    form: dict[str, Any] | None = None,
+    materials: dict[str, str] | None = None,
+    *,
+    lang: str | None = None,
+    **extra: Any,
+) -> httpx.Response:
+    body = {"item_id": item_id, "form": form if form is not None else GOOD_FORM, "materials": materials or {}}
+    sent = {**headers, **({"Accept-Language": lang} if lang else {})}
+    return await client.post("/v1/applications", json={**body, **extra}, headers=sent)
+
+
+GOOD_FORM: dict[str, Any] = {"amount": 5000, "contact": "boss@corp.example"}
+
+
+async def eventually(probe: Any, what: str, timeout: float = 30.0) -> Any:
+    """Poll `probe` (an async callable) until it returns something truthy."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = await probe()
+        if found:
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def get_order(
+    client: httpx.AsyncClient, order_id: str, headers: dict[str, str] = STAFF
+) -> dict[str, Any]:
+    response = await client.get(f"/v1/orders/{order_id}", headers=headers)
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+async def wait_status(client: httpx.AsyncClient, order_id: str, status: str) -> dict[str, Any]:
+    async def probe() -> dict[str, Any] | None:
+        order = await get_order(client, order_id)
+        return order if order["status"] == status else None
+
+    found: dict[str, Any] = await eventually(probe, f"order {order_id} to be {status}")
+    return found
+
+
+async def make_order(
+    client: httpx.AsyncClient, headers: dict[str, str] | None = None, **item_fields: Any
+) -> dict[str, Any]:
+    """An accepted application's order (an item without materials or approval unless given), as the
+    applicant sees it. With no `headers`, a new verified enterprise user applies."""
+    if headers is None:
+        _, headers, _ = await verified_member(client)
+    item = await make_item(client, **{"materials": [], **item_fields})
+    response = await apply(client, headers, item["id"])
+    assert response.status_code == 201 and response.json()["status"] == "accepted", response.text
+    return await get_order(client, response.json()["order_id"], headers)

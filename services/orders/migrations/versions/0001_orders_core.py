@@ -159,6 +159,7 @@ def upgrade() -> None:
         sa.Column("item_version", sa.Integer(), nullable=False),
         sa.Column("enterprise_id", sa.Uuid(), nullable=False),
         sa.Column("applicant_id", sa.String(length=200), nullable=False),
+        sa.Column("applicant_name", sa.String(length=200), nullable=False),
         sa.Column("channel", sa.String(length=32), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column(

@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from sealflow_orders.config import OrdersSettings
+from sealflow_orders.events import EVENT_HANDLERS
 from sealflow_orders.router import ROUTERS
 from sealflow_orders.router.files import MULTIPART_OVERHEAD
+from sealflow_orders.workers import WORKERS
 from sealkit.app import create_service_app
 
 SERVICE = "orders"
@@ -27,5 +29,7 @@ def create_app(settings: OrdersSettings | None = None, *, database_url: str | No
         "the end.",
         settings=settings,
         routers=ROUTERS,
+        event_handlers=EVENT_HANDLERS,
+        workers=WORKERS,
         database_url=database_url,
     )

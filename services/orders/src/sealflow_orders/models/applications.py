@@ -15,6 +15,7 @@ applications = sa.Table(
     sa.Column("item_version", sa.Integer, nullable=False),
     sa.Column("enterprise_id", sa.Uuid, sa.ForeignKey("enterprises.id"), nullable=False),
     sa.Column("applicant_id", sa.String(200), nullable=False),
+    sa.Column("applicant_name", sa.String(200), nullable=False),
     sa.Column("channel", sa.String(32), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),  # returned | accepted
     sa.Column("form", JSONType, nullable=False),

@@ -2,6 +2,14 @@
 
 from fastapi import APIRouter
 
-from sealflow_orders.router import catalog, enterprises, files, processes
+from sealflow_orders.router import applications, catalog, enterprises, files, orders, processes, slots
 
-ROUTERS: list[APIRouter] = [catalog.router, enterprises.router, files.router, processes.router]
+ROUTERS: list[APIRouter] = [
+    catalog.router,
+    enterprises.router,
+    files.router,
+    applications.router,
+    orders.router,
+    processes.router,
+    slots.router,
+]
