@@ -27,3 +27,7 @@ class OrdersSettings(ServiceSettings):
     max_file_bytes: int = Field(10 * 1024 * 1024, ge=1)
     timer_interval_seconds: float = Field(1.0, gt=0)
     timer_batch: int = Field(100, ge=1)
+    # appointments: numbers are unique within a slot's day in this zone; reminded this long before
+    # unless the item's `reminders` say otherwise
+    appointment_zone: str = Field("UTC", min_length=1)
+    appointment_reminder_hours: float = Field(24.0, ge=0)

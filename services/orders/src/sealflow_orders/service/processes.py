@@ -15,7 +15,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from sealflow_orders.access import STAFF, claims_enterprise, may_read_order
+from sealflow_orders.access import STAFF
 from sealflow_orders.domain.channels import (
     InvalidConfig,
     Mapping,
@@ -39,13 +39,11 @@ from sealflow_orders.schemas.processes import (
     ProcessConfigOut,
     ProcessOut,
 )
+from sealflow_orders.service.order_refs import ensure_open, visible_order
 from sealkit.auth import Principal
 from sealkit.problems import Conflict, Forbidden, NotFound, Unprocessable
 from sealkit.sql import AnyRow
 from sealkit.types import utcnow
-
-CLOSED = frozenset({"completed", "rejected", "cancelled"})
-
 
 # --- configuration -------------------------------------------------------------------------------
 
@@ -203,22 +201,10 @@ class Running:
         return keys
 
 
-async def _order(conn: AsyncConnection, user: Principal, order_id: UUID, *, lock: bool) -> AnyRow:
-    order = await repo.get_order(conn, order_id, lock=lock)
-    member = order is not None and (
-        claims_enterprise(user, order.enterprise_id)
-        or await repo.is_member(conn, order.enterprise_id, user.sub)
-    )
-    if order is None or not may_read_order(user, member=member):
-        raise NotFound("order not found")
-    return order
-
-
 def _ensure_actor(user: Principal, order: AnyRow) -> None:
     if user.sub != order.applicant_id and not user.has(*STAFF):
         raise Forbidden("only the order's applicant or staff move its process")
-    if order.status in CLOSED:
-        raise Conflict(f"the order is {order.status}; its process no longer moves", slug="order-closed")
+    ensure_open(order, "its process no longer moves")
 
 
 async def _running(conn: AsyncConnection, order: AnyRow) -> Running:
@@ -247,7 +233,7 @@ def _out(run: Running, channel: str, place: Position) -> ProcessOut:
 
 
 async def get_process(conn: AsyncConnection, user: Principal, order_id: UUID) -> ProcessOut:
-    run = await _running(conn, await _order(conn, user, order_id, lock=False))
+    run = await _running(conn, await visible_order(conn, user, order_id, lock=False))
     if run.config.keys(run.channel) is None:
         raise NotFound(f"this order's process has no channel {run.channel!r}", slug="no-process")
     return _out(run, run.channel, position(run.on(run.channel), run.completed.get(run.channel, ())))
@@ -276,7 +262,7 @@ async def complete(
     conn: AsyncConnection, user: Principal, order_id: UUID, node: str, channel: str
 ) -> ProcessOut:
     """Complete the next node of the order's current channel; anything else is 409 naming the next node."""
-    order = await _order(conn, user, order_id, lock=True)
+    order = await visible_order(conn, user, order_id, lock=True)
     _ensure_actor(user, order)
     run = await _running(conn, order)
     if channel != run.channel:
@@ -326,13 +312,13 @@ async def preview_handoff(
     conn: AsyncConnection, user: Principal, order_id: UUID, to_channel: str
 ) -> ProcessOut:
     """What a hand-off would give, changing nothing."""
-    run = await _running(conn, await _order(conn, user, order_id, lock=False))
+    run = await _running(conn, await visible_order(conn, user, order_id, lock=False))
     return _out(run, to_channel, _handed(run, to_channel))
 
 
 async def handoff(conn: AsyncConnection, user: Principal, order_id: UUID, to_channel: str) -> ProcessOut:
     """Move the order to another channel, carrying over what the mapping says is already done."""
-    order = await _order(conn, user, order_id, lock=True)
+    order = await visible_order(conn, user, order_id, lock=True)
     _ensure_actor(user, order)
     run = await _running(conn, order)
     place = _handed(run, to_channel)
