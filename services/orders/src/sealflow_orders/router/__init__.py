@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from sealflow_orders.router import applications, catalog, enterprises, files, orders, processes, slots
+from sealflow_orders.router import applications, catalog, enterprises, extras, files, orders, processes, slots
 
 ROUTERS: list[APIRouter] = [
     catalog.router,
@@ -12,4 +12,5 @@ ROUTERS: list[APIRouter] = [
     orders.router,
     processes.router,
     slots.router,
+    extras.router,
 ]
