@@ -12,7 +12,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from fastapi import FastAPI
 
-from sealflow_orders.models import applications, enterprise_members, enterprises, files, orders
+from sealflow_orders.models import applications, enterprise_members, enterprises, files, items, orders
 from sealkit.ids import new_id
 from sealkit.testing import auth, unique
 from sealkit.types import UTCDateTime, utcnow
@@ -79,7 +79,9 @@ async def seed_order(
     async with app.state.db.transaction() as conn:
         item = (
             await conn.execute(
-                sa.text("SELECT name, category_id, version FROM items WHERE id = :id"), {"id": UUID(item_id)}
+                sa.select(items.c.name, items.c.category_id, items.c.version).where(
+                    items.c.id == UUID(item_id)
+                )
             )
         ).one()
         rows: list[tuple[sa.Table, dict[str, Any]]] = [
