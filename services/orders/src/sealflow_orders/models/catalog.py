@@ -42,6 +42,12 @@ items = sa.Table(
     sa.Index("ix_items_active_category", "category_id", "name", postgresql_where=sa.text("active")),
     sa.Index("ix_items_popular", sa.text("applications DESC"), "id", postgresql_where=sa.text("active")),
     sa.Index("ix_items_provider", "provider_kind", "name", postgresql_where=sa.text("active")),
+    sa.Index(
+        "ix_items_search",
+        "search_text",
+        postgresql_using="gin",
+        postgresql_ops={"search_text": "gin_trgm_ops"},
+    ),
 )
 
 item_versions = sa.Table(

@@ -42,6 +42,13 @@ orders = sa.Table(
     sa.Index("ix_orders_status", "status", sa.text("created_at DESC"), sa.text("id DESC")),
     sa.Index("ix_orders_item", "item_id", sa.text("created_at DESC"), sa.text("id DESC")),
     sa.Index("ix_orders_category", "category_id", sa.text("created_at DESC"), sa.text("id DESC")),
+    # `q` is a substring match (LIKE '%…%'): trigrams let PostgreSQL answer it from an index (pg_trgm)
+    sa.Index(
+        "ix_orders_search",
+        "search_text",
+        postgresql_using="gin",
+        postgresql_ops={"search_text": "gin_trgm_ops"},
+    ),
 )
 
 order_progress = sa.Table(
