@@ -29,6 +29,7 @@ from sealflow_orders.domain.channels import (
     stale_pairs,
 )
 from sealflow_orders.repository import catalog as catalog_repo
+from sealflow_orders.repository import orders as orders_repo
 from sealflow_orders.repository import processes as repo
 from sealflow_orders.schemas.processes import (
     ChannelNodesIn,
@@ -278,7 +279,7 @@ async def complete(
         raise Conflict(str(refusal), slug="not-next-node", extra={"next_node": refusal.next_node}) from None
     await _save_position(conn, run, channel, {**run.completed, channel: list(place.completed)})
     name = next(n["name"] for n in run.config.channels[channel] if n["key"] == node)
-    await repo.add_history(
+    await orders_repo.add_progress(
         conn,
         order_id=order.id,
         status=order.status,
@@ -326,7 +327,7 @@ async def handoff(conn: AsyncConnection, user: Principal, order_id: UUID, to_cha
     await _save_position(conn, run, to_channel, {**run.completed, to_channel: list(place.completed)})
     await repo.move_order_channel(conn, order.id, to_channel, now)
     total = len(place.completed) + len(place.remaining)
-    await repo.add_history(
+    await orders_repo.add_progress(
         conn,
         order_id=order.id,
         status=order.status,
