@@ -24,7 +24,7 @@ def test_the_transition_rules(actor: str, current: str, wanted: str) -> None:
     if actor == "approval":
         assert not ok or current == "awaiting_approval"
     if actor == "applicant":
-        assert ok == (wanted == "cancelled" and current in ("awaiting_approval", "dispatched"))
+        assert ok == (wanted == "cancelled" and current == "awaiting_approval")
     if actor == "ticket":
         assert ok == (wanted == "completed" and current in ("dispatched", "in_progress"))
     if wanted == "rejected":

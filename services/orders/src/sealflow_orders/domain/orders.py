@@ -19,8 +19,8 @@ UNDER_WAY: frozenset[str] = frozenset({"dispatched", "in_progress"})
 _MOVES: dict[tuple[str, str], frozenset[str]] = {
     # only the approval service's decision lets an order past approval
     ("approval", "awaiting_approval"): frozenset({"dispatched", "rejected"}),
+    # once dispatched, the work is someone else's: only staff may call it off then
     ("applicant", "awaiting_approval"): frozenset({"cancelled"}),
-    ("applicant", "dispatched"): frozenset({"cancelled"}),
     ("staff", "awaiting_approval"): frozenset({"cancelled"}),
     ("staff", "dispatched"): frozenset({"in_progress", "completed", "cancelled"}),
     ("staff", "in_progress"): frozenset({"in_progress", "completed", "cancelled"}),

@@ -7,6 +7,7 @@ event through the kit's outbox, with a ticket id derived from the order so a rep
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
@@ -24,6 +25,7 @@ from sealkit.jsonutil import dumps
 from sealkit.problems import Unprocessable
 
 SYSTEM = "system"
+log = logging.getLogger("sealflow_orders.dispatch")
 
 
 def ticket_id_for(order_id: UUID) -> UUID:
@@ -145,5 +147,9 @@ async def _ticket(
     )
     ticketing = ctx.settings.ticketing_url
     also_to = [f"{ticketing.rstrip('/')}/v1/events"] if ticketing else []
+    if not also_to and not ctx.outbox.destinations(TICKET_REQUESTED):
+        log.warning("order %s: no ticketing service configured (SEALFLOW_TICKETING_URL)", order["id"])
+        await repo.add_progress(conn, order_id=order["id"], status=order["status"], by=SYSTEM, internal=True,
+                                note="no ticketing service is configured; no ticket was opened")  # fmt: skip
     await ctx.outbox.emit(conn, TICKET_REQUESTED, asked, also_to=also_to)
     await repo.update_order(conn, order["id"], {"ticket_id": ticket_id})
