@@ -181,3 +181,20 @@ async def test_a_booking_schedules_its_reminder_and_a_change_cancels_it(
     ]
     await client.delete(f"/v1/orders/{order.order_id}/appointment", headers=order.applicant_auth)
     assert [s for s, _ in await rows()] == ["cancelled", "cancelled"]
+
+
+async def test_an_idempotency_key_books_once(client: httpx.AsyncClient, app: FastAPI) -> None:
+    item = str((await make_item(client))["id"])
+    day = fresh_day()
+    first = (await make_slot(client, item, day + timedelta(hours=9)))["id"]
+    second = (await make_slot(client, item, day + timedelta(hours=11)))["id"]
+    order = await seed_order(app, item)
+    keyed = {**order.applicant_auth, "Idempotency-Key": "book-1"}
+    path = f"/v1/orders/{order.order_id}/appointment"
+    booked = await client.post(path, json={"slot_id": first}, headers=keyed)
+    replayed = await client.post(path, json={"slot_id": first}, headers=keyed)
+    assert booked.status_code == replayed.status_code == 201
+    assert replayed.json() == booked.json() and replayed.headers.get("idempotent-replayed") == "true"
+    assert await remaining(client, item, first) == 4
+    assert is_problem(await client.post(path, json={"slot_id": second}, headers=keyed), 409)
+    assert await remaining(client, item, second) == 5
