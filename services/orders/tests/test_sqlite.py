@@ -52,7 +52,9 @@ async def test_the_journey_on_sqlite(sqlite_client: httpx.AsyncClient) -> None:
         f"/v1/orders/{order_id}/progress", json={"note": "ok", "status": "completed"}, headers=STAFF
     )
     assert done.status_code == 200, done.text
-    assert (await client.post(f"/v1/orders/{order_id}/rating", json={"rating": 5}, headers=user)).status_code == 200
+    assert (
+        await client.post(f"/v1/orders/{order_id}/rating", json={"rating": 5}, headers=user)
+    ).status_code == 200
     listed = await client.get("/v1/orders", params={"status": "completed"}, headers=user)
     assert [o["id"] for o in listed.json()["items"]] == [order_id]
     stats = await client.get("/v1/stats/orders", headers=MONITOR)
