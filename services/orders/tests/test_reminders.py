@@ -3,8 +3,6 @@ they were about changed, and picked up by the running loop."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 from datetime import timedelta
 from typing import Any
@@ -16,13 +14,12 @@ from fastapi import FastAPI
 
 from sealflow_orders.models import applications, items, reminders
 from sealflow_orders.service import reminders as service
-from sealflow_orders.timers import reminder_timer
 from sealkit.contracts.orders import ORDER_REMINDER
 from sealkit.outbox import Outbox
 from sealkit.tables import outbox
 from sealkit.types import utcnow
 
-from .helpers import make_item
+from .helpers import eventually, make_item
 from .seed import Seeded, seed_order
 from .slot_helpers import book, fresh_day, make_slot
 
@@ -136,21 +133,16 @@ async def test_a_returned_application_is_reminded_only_while_it_stays_returned(
     assert kinds == ["reminder.returned"]
 
 
-async def test_the_timer_loop_sends_due_reminders(client: httpx.AsyncClient, app: FastAPI) -> None:
+async def test_the_services_own_timer_sends_due_reminders(client: httpx.AsyncClient, app: FastAPI) -> None:
+    """The app runs the reminder timer among its workers (no loop started by the test)."""
     item = str((await make_item(client))["id"])
     soon = utcnow() + timedelta(hours=1)  # within the default 24 hours: due at once
     order = await seed_order(app, item)
     await book(client, order.order_id, (await make_slot(client, item, soon))["id"], order.applicant_auth)
-    timer = asyncio.create_task(reminder_timer(app.state.runtime))
-    try:
-        for _ in range(200):
-            if await statuses(app, order_id=order.order_id) == ["sent"]:
-                break
-            await asyncio.sleep(0.05)
-    finally:
-        timer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await timer
-    assert await statuses(app, order_id=order.order_id) == ["sent"]
+
+    async def sent() -> bool:
+        return await statuses(app, order_id=order.order_id) == ["sent"]
+
+    await eventually(sent, "the reminder to be sent")
     mine = (await client.get("/v1/notifications", headers=order.applicant_auth)).json()["items"]
     assert [n["kind"] for n in mine] == ["reminder.appointment"]

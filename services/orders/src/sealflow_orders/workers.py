@@ -24,6 +24,7 @@ from sealflow_orders.config import OrdersSettings
 from sealflow_orders.repository import catalog as catalog_repo
 from sealflow_orders.repository import orders as repo
 from sealflow_orders.service.events import delivery_outcome
+from sealflow_orders.timers import reminder_timer
 from sealkit.app import Runtime, Worker, periodic
 from sealkit.auth import service_token
 from sealkit.jsonutil import loads
@@ -129,4 +130,4 @@ async def deliveries(runtime: Runtime) -> None:
     await periodic("deliveries", settings.timer_interval_seconds, step)
 
 
-WORKERS: list[Worker] = [deliveries]
+WORKERS: list[Worker] = [deliveries, reminder_timer]
