@@ -17,7 +17,8 @@ from sealflow_orders.models import order_processes, order_progress
 from sealkit.testing import live_server
 
 from .conftest import make_settings
-from .process_helpers import complete, configured_item, handoff, process, view
+from .helpers import ADMIN
+from .process_helpers import complete, configured_item, handoff, process, put_channel, view
 from .seed import Seeded, seed_order
 
 ROUNDS = 6
@@ -116,3 +117,16 @@ async def test_a_completion_and_a_hand_off_at_once_leave_one_consistent_state(
         assert final == ("phone", ["caller"], ["details", "confirm"], "details")
         assert (await saved(app, order))["web"] == ["identity", "form"]
         assert len(await history(app, order)) == 3
+
+
+async def test_two_admins_changing_one_items_process_at_once_lose_nothing(
+    live: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    item = await configured_item(client)  # version 3
+    answers = await at_once(
+        lambda: put_channel(live, item, "app", [("start", "Start")]),
+        lambda: put_channel(live, item, "kiosk", [("scan", "Scan")]),
+    )
+    assert sorted(r.json()["version"] for r in answers) == [4, 5]
+    final = (await client.get(f"/v1/catalog/items/{item}/processes", headers=ADMIN)).json()
+    assert final["version"] == 5 and {"web", "phone", "app", "kiosk"} == set(final["channels"])
