@@ -138,6 +138,20 @@ async def test_two_resubmissions_at_once_one_wins(client: httpx.AsyncClient) -> 
     assert final.json()["status"] == "accepted" and len(final.json()["history"]) == 2
 
 
+async def test_two_resubmissions_that_are_both_returned_still_one_wins(client: httpx.AsyncClient) -> None:
+    item = await make_item(client, materials=[PLAN])
+    _, user, _ = await verified_member(client)
+    first = (await apply(client, user, item["id"], {}, {})).json()
+    url = f"/v1/applications/{first['id']}"
+    answers = await asyncio.gather(
+        *(client.put(url, json={"form": {"amount": i}}, headers=user) for i in (1, 2))
+    )
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    winner = next(a for a in answers if a.status_code == 200).json()
+    final = (await client.get(url, headers=user)).json()
+    assert final["status"] == "returned" and final["form"] == winner["form"] and len(final["history"]) == 2
+
+
 async def test_who_sees_an_application_and_staff_supplement_it(client: httpx.AsyncClient) -> None:
     item = await make_item(client, materials=[PLAN])
     _, user, _ = await verified_member(client)
