@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
+from sealflow_orders.config import OrdersSettings
 from sealflow_orders.domain.appointments import (
     appointment_reminder_at,
     format_number,
@@ -88,3 +90,9 @@ def test_appointment_reminder_before_the_start() -> None:
 
 def test_returned_reminder_after_the_return() -> None:
     assert returned_reminder_at(START, 48) == START + timedelta(hours=48)
+
+
+def test_the_zone_setting_is_checked_at_start_up() -> None:
+    assert OrdersSettings(appointment_zone="Asia/Shanghai").appointment_zone == "Asia/Shanghai"
+    with pytest.raises(ValidationError, match="unknown time zone"):
+        OrdersSettings(appointment_zone="Mars/Olympus_Mons")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from sealkit.settings import ServiceSettings
@@ -31,3 +32,13 @@ class OrdersSettings(ServiceSettings):
     # unless the item's `reminders` say otherwise
     appointment_zone: str = Field("UTC", min_length=1)
     appointment_reminder_hours: float = Field(24.0, ge=0)
+
+    @field_validator("appointment_zone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        # refused at start-up rather than on the first booking
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {name!r}") from exc
+        return name
