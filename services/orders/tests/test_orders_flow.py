@@ -121,7 +121,7 @@ async def test_an_item_with_approval_waits_then_is_dispatched_or_rejected(
     assert rejected["ticket_id"] is None
 
 
-async def test_a_decision_after_the_applicant_cancelled_changes_nothing(
+async def test_cancelling_withdraws_the_approval_request(
     client: httpx.AsyncClient, approval: httpx.AsyncClient
 ) -> None:
     _, applicant, _ = await verified_member(client)
@@ -131,15 +131,15 @@ async def test_a_decision_after_the_applicant_cancelled_changes_nothing(
         f"/v1/orders/{order['id']}/cancel", json={"reason": "不需要了"}, headers=applicant
     )
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
-    assert (await _decide(approval, APPROVER, request_id, "approve")).status_code == 200
 
-    async def delivered() -> bool:
-        # the decision arrives (approval delivers it to our callback), and is consumed without effect
+    async def withdrawn() -> bool:
         found = await approval.get(f"/v1/approval-requests/{request_id}", headers=auth("admin-1", "admin"))
-        return bool(found.json()["status"] == "approved")
+        return bool(found.json()["status"] == "withdrawn")
 
-    await eventually(delivered, "the request to be approved")
+    await eventually(withdrawn, "the approval request to be withdrawn")
     final = await get_order(client, order["id"])
     assert final["status"] == "cancelled" and final["ticket_id"] is None
     again = await client.post(f"/v1/orders/{order['id']}/cancel", json={}, headers=applicant)
     assert is_problem(again, 409)
+    deliveries = (await client.get("/v1/deliveries", headers=auth("admin-1", "admin"))).json()["items"]
+    assert {d["kind"] for d in deliveries if d["order_id"] == order["id"]} == {"approval", "withdraw"}

@@ -23,6 +23,7 @@ import httpx
 from sealflow_orders.config import OrdersSettings
 from sealflow_orders.repository import catalog as catalog_repo
 from sealflow_orders.repository import orders as repo
+from sealflow_orders.service.context import Context
 from sealflow_orders.service.events import delivery_outcome
 from sealflow_orders.timers import reminder_timer
 from sealkit.app import Runtime, Worker, periodic
@@ -50,9 +51,11 @@ async def _headers(conn: Any, runtime: Runtime, row: AnyRow) -> dict[str, str]:
     body = row.body.encode()
     headers = {"Content-Type": "application/json"}
     settings = runtime.settings
-    if row.kind == "approval":
+    if row.kind in ("approval", "withdraw"):
         token = service_token("orders", secret=settings.jwt_secret, configured=settings.service_token)
-        headers.update({"Authorization": f"Bearer {token}", "Idempotency-Key": f"order:{row.order_id}"})
+        headers["Authorization"] = f"Bearer {token}"
+        if row.kind == "approval":
+            headers["Idempotency-Key"] = f"order:{row.order_id}"
         return headers
     order = await repo.get_order(conn, row.order_id)
     item = await catalog_repo.get_item(conn, order.item_id) if order is not None else None
@@ -84,6 +87,7 @@ async def deliver_round(runtime: Runtime, *, limit: int = 50) -> int:
     settings = runtime.settings
     assert isinstance(settings, OrdersSettings)
     now = utcnow()
+    ctx = Context.of(runtime)
     async with runtime.db.transaction() as conn:
         due = await repo.lease_deliveries(conn, now=now, lease_until=now + LEASE, limit=limit)
         headers = [await _headers(conn, runtime, row) for row in due]
@@ -115,7 +119,7 @@ async def deliver_round(runtime: Runtime, *, limit: int = 50) -> int:
                 }
             await repo.update_delivery(conn, row.id, values)
             if values.get("status") in ("delivered", "dead"):
-                await delivery_outcome(conn, row, delivered=error is None, answer=answer, error=error)
+                await delivery_outcome(conn, ctx, row, delivered=error is None, answer=answer, error=error)
     return len(due)
 
 

@@ -24,6 +24,8 @@ from sealflow_orders.service import deliveries as deliveries_service
 from sealflow_orders.service import events as events_service
 from sealflow_orders.service import orders as service
 from sealflow_orders.service import stats as stats_service
+from sealflow_orders.service.context import Context
+from sealkit.app import RuntimeDep
 from sealkit.auth import CurrentUser
 from sealkit.db import DbConn, get_database
 from sealkit.pagination import Page, clamp_limit
@@ -67,8 +69,10 @@ async def add_progress(order_id: UUID, body: ProgressIn, conn: DbConn, user: Sta
 @router.post(
     "/orders/{order_id}/cancel", response_model=OrderOut, summary="The applicant withdraws the order"
 )
-async def cancel(order_id: UUID, body: CancelIn, conn: DbConn, user: CurrentUser) -> OrderOut:
-    return await service.cancel(conn, user=user, order_id=order_id, body=body)
+async def cancel(
+    order_id: UUID, body: CancelIn, conn: DbConn, runtime: RuntimeDep, user: CurrentUser
+) -> OrderOut:
+    return await service.cancel(conn, Context.of(runtime), user=user, order_id=order_id, body=body)
 
 
 @router.post(

@@ -122,7 +122,7 @@ class OrderStats(BaseModel):
 class DeliveryOut(BaseModel):
     id: UUID
     order_id: UUID
-    kind: Literal["approval", "provider"]
+    kind: Literal["approval", "withdraw", "provider"]
     url: str
     status: Literal["pending", "delivered", "dead"]
     attempts: int

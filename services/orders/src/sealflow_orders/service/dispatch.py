@@ -83,6 +83,15 @@ async def request_approval(
     )
 
 
+async def withdraw_approval(conn: AsyncConnection, ctx: Context, *, order_id: UUID, request_id: UUID,
+                            now: datetime) -> None:  # fmt: skip
+    """A cancelled order's approval request is withdrawn, so its approvers are not asked in vain."""
+    if not ctx.settings.approval_url:
+        return
+    url = f"{ctx.settings.approval_url.rstrip('/')}/v1/approval-requests/{request_id}/withdraw"
+    await _deliver_later(conn, order_id=order_id, kind="withdraw", url=url, body={}, now=now)
+
+
 async def dispatch(
     conn: AsyncConnection,
     ctx: Context,

@@ -15,7 +15,7 @@ from sealflow_orders.models import applications, deliveries
 from sealflow_orders.repository import orders as repo
 from sealflow_orders.schemas.orders import ProviderUpdateIn
 from sealflow_orders.service.context import Context
-from sealflow_orders.service.dispatch import SYSTEM, dispatch
+from sealflow_orders.service.dispatch import SYSTEM, dispatch, withdraw_approval
 from sealflow_orders.service.orders import item_provider, move
 from sealkit.contracts.approval import RequestDecided
 from sealkit.contracts.base import Event
@@ -114,6 +114,7 @@ async def provider_update(
 
 async def delivery_outcome(
     conn: AsyncConnection,
+    ctx: Context,
     delivery: AnyRow,
     *,
     delivered: bool,
@@ -128,15 +129,24 @@ async def delivery_outcome(
         try:
             request_id = uuid.UUID(str(answer.get("id")))
         except ValueError:
-            request_id = None
-        if request_id is not None:
-            await repo.update_order(conn, row.id, {"approval_request_id": request_id})
-            await repo.add_progress(conn, order_id=row.id, status=row.status, note="approval requested",
-                                    by=SYSTEM, internal=True)  # fmt: skip
+            return
+        await repo.update_order(conn, row.id, {"approval_request_id": request_id})
+        await repo.add_progress(
+            conn, order_id=row.id, status=row.status, note="approval requested", by=SYSTEM, internal=True
+        )
+        if row.status == "cancelled":
+            # cancelled while the request was being opened: withdraw it now that its id is known
+            await withdraw_approval(conn, ctx, order_id=row.id, request_id=request_id, now=utcnow())
         return
-    if delivery.kind == "provider":
-        note = "forwarded to the provider" if delivered else f"the provider could not be reached: {error}"
-        await repo.add_progress(conn, order_id=row.id, status=row.status, note=note, by=SYSTEM, internal=True)
-    elif not delivered:
-        await repo.add_progress(conn, order_id=row.id, status=row.status,
-                                note=f"the approval request could not be opened: {error}", by=SYSTEM, internal=True)  # fmt: skip
+    if delivered and delivery.kind != "provider":
+        return
+    notes = {
+        "provider": "forwarded to the provider"
+        if delivered
+        else f"the provider could not be reached: {error}",
+        "approval": f"the approval request could not be opened: {error}",
+        "withdraw": f"the approval request could not be withdrawn: {error}",
+    }
+    await repo.add_progress(
+        conn, order_id=row.id, status=row.status, note=notes[delivery.kind], by=SYSTEM, internal=True
+    )

@@ -19,7 +19,7 @@ from sealflow_orders.repository import enterprises as enterprises_repo
 from sealflow_orders.repository import orders as repo
 from sealflow_orders.schemas.orders import CancelIn, OrderOut, OrderSummary, ProgressIn, RatingIn
 from sealflow_orders.service.context import Context
-from sealflow_orders.service.dispatch import dispatch, request_approval
+from sealflow_orders.service.dispatch import dispatch, request_approval, withdraw_approval
 from sealflow_orders.service.enterprises import is_member
 from sealkit.auth import Principal
 from sealkit.ids import new_id
@@ -164,14 +164,21 @@ async def add_progress(
     return await get(conn, user=user, order_id=order_id)
 
 
-async def cancel(conn: AsyncConnection, *, user: Principal, order_id: UUID, body: CancelIn) -> OrderOut:
+async def cancel(
+    conn: AsyncConnection, ctx: Context, *, user: Principal, order_id: UUID, body: CancelIn
+) -> OrderOut:
     """The applicant withdraws an order that is not yet being worked on."""
     row = await visible_order(conn, user, order_id, lock=True)
     if row.applicant_id != user.sub:
         raise Forbidden("only the applicant may cancel the order")
     if not rules.allowed("applicant", row.status, "cancelled"):
         raise Conflict(f"the order is {row.status}; it can no longer be cancelled", slug="bad-transition")
-    await move(conn, row, status="cancelled", note=body.reason or "cancelled by the applicant", by=user.sub)
+    now = utcnow()
+    await move(
+        conn, row, status="cancelled", note=body.reason or "cancelled by the applicant", by=user.sub, at=now
+    )
+    if row.approval_request_id is not None:
+        await withdraw_approval(conn, ctx, order_id=row.id, request_id=row.approval_request_id, now=now)
     return await get(conn, user=user, order_id=order_id)
 
 
