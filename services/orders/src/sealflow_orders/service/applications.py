@@ -19,6 +19,7 @@ from sealflow_orders.repository import catalog as catalog_repo
 from sealflow_orders.repository import enterprises as enterprises_repo
 from sealflow_orders.repository import files as files_repo
 from sealflow_orders.schemas.applications import ApplicationIn, ApplicationOut, ProblemOut, ResubmitIn
+from sealflow_orders.service import reminders
 from sealflow_orders.service.enterprises import is_member
 from sealflow_orders.service.orders import Context, open_order
 from sealflow_orders.storage import STORE
@@ -174,6 +175,8 @@ async def submit(
         await repo.set_order(conn, application_id, order_id)
     row = await repo.get_application(conn, application_id)
     assert row is not None
+    if problems:
+        await reminders.schedule_returned(conn, application=row, returned_at=now)
     return await application_out(conn, row, lang)
 
 
@@ -219,6 +222,8 @@ async def resubmit(
         await repo.set_order(conn, application_id, order_id)
     updated = await repo.get_application(conn, application_id)
     assert updated is not None
+    if problems:
+        await reminders.schedule_returned(conn, application=updated, returned_at=now)
     return await application_out(conn, updated, lang)
 
 
