@@ -20,6 +20,19 @@ Rows = Sequence[AnyRow]
 AnySelect = sa.Select[*tuple[Any, ...]]
 
 
+async def insert(conn: AsyncConnection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert `rows` (all with the same keys) in one executemany; nothing at all when there are none."""
+    if rows:
+        await conn.execute(sa.insert(table), list(rows))
+
+
+def partial_index(name: str, *columns: Any, where: str) -> sa.Index:
+    """An index over the rows where `where` holds, on PostgreSQL and on SQLite alike (both need it said
+    once per dialect, and an index that is partial on one only would serve the other differently)."""
+    condition = sa.text(where)
+    return sa.Index(name, *columns, postgresql_where=condition, sqlite_where=condition)
+
+
 def insert_ignoring_conflicts(conn: AsyncConnection, table: sa.Table, values: dict[str, Any]) -> Any:
     """`INSERT … ON CONFLICT DO NOTHING` for the connection's dialect (statement, not yet executed)."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
