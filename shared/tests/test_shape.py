@@ -9,10 +9,12 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sealkit.app import Runtime, create_service_app, periodic
@@ -25,7 +27,14 @@ from sealkit.settings import ServiceSettings
 from sealkit.signing import HEADER, sign
 from sealkit.sql import insert, partial_index
 from sealkit.tables import inbox_events
-from sealkit.testing import TEST_EVENT_SECRET, TEST_SETTINGS, asgi_client, kit_database, started
+from sealkit.testing import (
+    TEST_EVENT_SECRET,
+    TEST_SETTINGS,
+    DatabaseTemplates,
+    asgi_client,
+    kit_database,
+    started,
+)
 
 metadata = sa.MetaData()
 notes = sa.Table(
@@ -183,3 +192,27 @@ async def test_the_intake_validates_an_event_against_its_contract_before_recordi
     async with db.transaction() as conn:
         kind = (await conn.execute(sa.select(notes.c.kind).where(notes.c.id == note_id))).scalar_one()
     assert kind == "hello"
+
+
+async def test_own_databases_are_migrated_empty_and_apart(database_templates: DatabaseTemplates) -> None:
+    first, second = await database_templates.clone("ticketing"), await database_templates.clone("ticketing")
+    try:
+        for url in (first, second):
+            db = Database(url)
+            async with db.transaction() as conn:
+                assert (await conn.execute(sa.text("SELECT count(*) FROM alembic_version"))).scalar_one() == 1
+                assert (await conn.execute(sa.text("SELECT count(*) FROM tickets"))).scalar_one() == 0
+                if url == first:
+                    await conn.execute(sa.insert(inbox_events).values(event_id=uuid.uuid4(), event_type="x",
+                                                                       received_at=datetime.now(UTC)))  # fmt: skip
+            async with db.transaction() as conn:
+                seen = (await conn.execute(sa.select(sa.func.count()).select_from(inbox_events))).scalar_one()
+            assert seen == (1 if url == first else 0)
+            await db.dispose()
+    finally:
+        await database_templates.drop(first)
+        await database_templates.drop(second)
+    with pytest.raises(asyncpg.InvalidCatalogNameError):
+        await asyncpg.connect(
+            make_url(first).set(drivername="postgresql").render_as_string(hide_password=False)
+        )

@@ -127,11 +127,17 @@ async def fetch_on_driver(driver: Any, stmt: Any, params: dict[str, Any]) -> lis
     Values go to asyncpg as they are: aware datetimes, UUIDs, lists; JSON columns come back decoded by
     the hot pool's codecs. Column types' bind and result processors do not run.
     """
+    rows = await driver.fetch(*driver_sql(stmt, params))
+    return [dict(row) for row in rows]
+
+
+def driver_sql(stmt: Any, params: dict[str, Any]) -> tuple[Any, ...]:
+    """(SQL text, *positional arguments): exactly what `fetch_on_driver` sends to asyncpg for `stmt`, so
+    a test can EXPLAIN the statement a hot path runs rather than a look-alike."""
     cached = _driver_sql.get(id(stmt))
     if cached is None or cached[0] is not stmt:
         compiled = stmt.compile(dialect=_PG)
         cached = (stmt, compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params))
         _driver_sql[id(stmt)] = cached
     _, sql, names, defaults = cached
-    rows = await driver.fetch(sql, *(params[n] if n in params else defaults[n] for n in names))
-    return [dict(row) for row in rows]
+    return (sql, *(params[n] if n in params else defaults[n] for n in names))
