@@ -30,6 +30,7 @@ from starlette.responses import Response
 
 from sealkit.auth import mint_token
 from sealkit.db import Database, ensure_database, service_database_url
+from sealkit.drift import schema_drift
 from sealkit.migrations import upgrade
 from sealkit.settings import DEV_EVENT_SECRET, DEV_JWT_SECRET
 
@@ -374,6 +375,12 @@ async def own_database(database_templates: DatabaseTemplates) -> AsyncIterator[O
     yield make
     for url in made:
         await database_templates.drop(url)
+
+
+async def assert_no_drift(own_database: OwnDatabase, service: str, metadata: sa.MetaData) -> None:
+    """The drift check each service runs: its models.py and its Alembic history describe one schema."""
+    drift = await schema_drift(await own_database(service), metadata)
+    assert drift == [], f"{service}: models.py and the migrations disagree; add a migration for: {drift}"
 
 
 @pytest.fixture
