@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
@@ -18,6 +17,11 @@ from sealkit.db import Database, service_database_url
 from sealkit.events import EventHandler, events_router
 from sealkit.http import make_http_client
 from sealkit.jsonutil import FastJSONResponse
+
+# re-exported: a service's workers take the loop from here, with the Runtime (it lives in loops.py so
+# that outbox.py can use it without importing the app)
+from sealkit.loops import being_cancelled as being_cancelled
+from sealkit.loops import periodic as periodic
 from sealkit.observability import ObservabilityMiddleware, configure_logging, health_router
 from sealkit.outbox import DeliveryHook, Dispatcher, Outbox, dead_letter_router
 from sealkit.problems import install_problem_handlers
@@ -78,44 +82,6 @@ async def _outbox_dependency(request: Request) -> Outbox:
 
 
 OutboxDep = Annotated[Outbox, Depends(_outbox_dependency)]
-
-
-def being_cancelled() -> bool:
-    """True when the current task was asked to stop, even if its CancelledError turned into another error
-    on the way out (SQLAlchemy's pool can raise MissingGreenlet while a connection is being returned)."""
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
-
-
-async def periodic(
-    name: str,
-    interval: float,
-    step: Callable[[], Awaitable[int | bool | None]],
-    *,
-    wakeup: asyncio.Event | None = None,
-) -> None:
-    """Run `step` until cancelled. A step that answers truthy (it did a full batch) runs again at once;
-    otherwise the loop sleeps `interval`, or less when `wakeup` is set. A failed round is logged and
-    survived, unless the task is being cancelled: then the loop ends, whatever error the cancellation
-    turned into."""
-    while True:
-        try:
-            busy = await step()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            if being_cancelled():
-                raise asyncio.CancelledError from None
-            log.exception("worker %s failed a round", name)
-            busy = None
-        if busy:
-            continue
-        if wakeup is None:
-            await asyncio.sleep(interval)
-            continue
-        wakeup.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wakeup.wait(), interval)
 
 
 def create_service_app(
