@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 import sqlalchemy as sa
@@ -29,7 +28,7 @@ from sqlalchemy.engine import make_url
 from starlette.responses import Response
 
 from sealkit.auth import mint_token
-from sealkit.db import Database, ensure_database, service_database_url
+from sealkit.db import Database, ensure_database, server_connection, service_database_url
 from sealkit.drift import schema_drift
 from sealkit.migrations import upgrade
 from sealkit.settings import DEV_EVENT_SECRET, DEV_JWT_SECRET
@@ -150,18 +149,8 @@ async def kit_database(metadata: sa.MetaData) -> AsyncIterator[Database]:
 
 async def _on_server(url: str, sql: str) -> None:
     """Run one statement on the server of `url`, from its maintenance database (CREATE/DROP DATABASE)."""
-    parsed = make_url(url)
-    conn = await asyncpg.connect(
-        host=parsed.host,
-        port=parsed.port,
-        user=parsed.username,
-        password=parsed.password,
-        database="postgres",
-    )
-    try:
+    async with server_connection(url) as conn:
         await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 async def drop_database(url: str) -> None:
