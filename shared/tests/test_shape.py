@@ -22,7 +22,7 @@ from sealkit.contracts.base import Contract, Event
 from sealkit.db import Database
 from sealkit.events import EventHandler
 from sealkit.jsonutil import dumps
-from sealkit.pagination import newest_first, page_of
+from sealkit.pagination import newest_first, oldest_first, page_of
 from sealkit.settings import ServiceSettings
 from sealkit.signing import HEADER, sign
 from sealkit.sql import insert, partial_index
@@ -50,11 +50,11 @@ async def db() -> AsyncIterator[Database]:
         yield database
 
 
-async def _pages(conn: AsyncConnection, limit: int) -> list[list[uuid.UUID]]:
+async def _pages(conn: AsyncConnection, limit: int, *, order: Any = newest_first) -> list[list[uuid.UUID]]:
     pages: list[list[uuid.UUID]] = []
     cursor: str | None = None
     while True:
-        stmt = newest_first(sa.select(notes), notes.c.at, notes.c.id, cursor=cursor, limit=limit)
+        stmt = order(sa.select(notes), notes.c.at, notes.c.id, cursor=cursor, limit=limit)
         page = page_of((await conn.execute(stmt)).all(), limit, lambda r: r, lambda r: (r.at, r.id))
         pages.append([r.id for r in page.items])
         if page.next_cursor is None:
@@ -73,10 +73,12 @@ async def test_pages_walk_every_row_once_newest_first(db: Database, count: int) 
         await insert(conn, notes, rows)
         await insert(conn, notes, [])  # nothing to insert is no statement, not an error
         pages = await _pages(conn, limit=2)
+        forward = await _pages(conn, limit=2, order=oldest_first)
     expected = [r["id"] for r in sorted(rows, key=lambda r: (r["at"], r["id"]), reverse=True)]
     assert [i for page in pages for i in page] == expected
+    assert [i for page in forward for i in page] == expected[::-1]
     # a last page that is exactly full says there is no next one, rather than leading to an empty page
-    assert [len(p) for p in pages] == ([2, 2] if count == 4 else [2, 2, 1])
+    assert [len(p) for p in pages] == [len(p) for p in forward] == ([2, 2] if count == 4 else [2, 2, 1])
 
 
 def test_a_partial_index_is_partial_on_both_dialects() -> None:

@@ -1,8 +1,9 @@
 """Keyset pagination: `{"items": [...], "next_cursor": str|null}` with an opaque cursor.
 
-Every list is newest first on a (timestamp, id) pair. A repository narrows its select with
-`newest_first` (the rows after the cursor, one more than a page, so the page knows whether another
-follows), and the caller turns those rows into a `Page` with `page_of`.
+Every list is ordered on a (timestamp, id) pair, newest first unless it runs forward in time. A
+repository narrows its select with `newest_first` or `oldest_first` (the rows after the cursor, one more
+than a page, so the page knows whether another follows), and the caller turns those rows into a `Page`
+with `page_of`.
 """
 
 from __future__ import annotations
@@ -47,12 +48,16 @@ def clamp_limit(limit: int) -> int:
     return max(1, min(limit, MAX_LIMIT))
 
 
-def after_cursor(stmt: S, at_column: Any, id_column: Any, cursor: str | None) -> S:
-    """Only the rows that come after `cursor` in newest-first order (all of them without a cursor)."""
+def after_cursor(
+    stmt: S, at_column: Any, id_column: Any, cursor: str | None, *, descending: bool = True
+) -> S:
+    """Only the rows that come after `cursor` in the list's order (all of them without a cursor)."""
     if not cursor:
         return stmt
     at, row_id = decode_cursor(cursor)
-    return stmt.where(sa.or_(at_column < at, sa.and_(at_column == at, id_column < row_id)))
+    if descending:
+        return stmt.where(sa.or_(at_column < at, sa.and_(at_column == at, id_column < row_id)))
+    return stmt.where(sa.or_(at_column > at, sa.and_(at_column == at, id_column > row_id)))
 
 
 def newest_first(stmt: S, at_column: Any, id_column: Any, *, cursor: str | None, limit: int) -> S:
@@ -62,11 +67,18 @@ def newest_first(stmt: S, at_column: Any, id_column: Any, *, cursor: str | None,
     return stmt.order_by(at_column.desc(), id_column.desc()).limit(limit + 1)
 
 
+def oldest_first(stmt: S, at_column: Any, id_column: Any, *, cursor: str | None, limit: int) -> S:
+    """`newest_first` the other way round: for lists that run forward in time (a queue, a calendar)."""
+    stmt = after_cursor(stmt, at_column, id_column, cursor, descending=False)
+    return stmt.order_by(at_column, id_column).limit(limit + 1)
+
+
 def page_of(
     rows: Sequence[R], limit: int, item: Callable[[R], T], position: Callable[[T], tuple[datetime, UUID]]
 ) -> Page[T]:
-    """The page of the rows a `newest_first` select returned: the first `limit` of them as items, and a
-    cursor to the next page when there was a row beyond them. `position` is an item's (timestamp, id)."""
+    """The page of the rows a `newest_first` or `oldest_first` select returned: the first `limit` of them
+    as items, and a cursor to the next page when there was a row beyond them. `position` is an item's
+    (timestamp, id)."""
     items = [item(row) for row in rows[:limit]]
     more = len(rows) > limit and bool(items)
     return Page[T](items=items, next_cursor=encode_cursor(*position(items[-1])) if more else None)
