@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from sealflow_orders.service.events import on_approval_decided, on_ticket_resolved
-from sealkit.contracts.approval import REQUEST_DECIDED
-from sealkit.contracts.ticketing import TICKET_RESOLVED
-from sealkit.events import Handler
+from typing import Any
 
-EVENT_HANDLERS: dict[str, Handler] = {
-    REQUEST_DECIDED: on_approval_decided,
-    TICKET_RESOLVED: on_ticket_resolved,
-}
+from sealflow_orders.service.events import on_approval_decided, on_ticket_resolved
+from sealkit.contracts.approval import REQUEST_DECIDED, RequestDecided
+from sealkit.contracts.ticketing import TICKET_RESOLVED, TicketResolved
+from sealkit.events import EventHandler
+
+EVENT_HANDLERS: list[EventHandler[Any]] = [
+    EventHandler(REQUEST_DECIDED, RequestDecided, on_approval_decided),
+    EventHandler(TICKET_RESOLVED, TicketResolved, on_ticket_resolved),
+]

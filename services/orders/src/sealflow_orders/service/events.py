@@ -17,6 +17,7 @@ from sealflow_orders.schemas.orders import ProviderUpdateIn
 from sealflow_orders.service.context import Context
 from sealflow_orders.service.dispatch import SYSTEM, dispatch, withdraw_approval
 from sealflow_orders.service.orders import item_provider, move
+from sealkit.app import Runtime
 from sealkit.contracts.approval import RequestDecided
 from sealkit.contracts.base import Event
 from sealkit.contracts.ticketing import TicketResolved
@@ -49,11 +50,9 @@ async def proceed(conn: AsyncConnection, ctx: Context, row: AnyRow, *, note: str
                    provider={**item.provider}, now=now)  # fmt: skip
 
 
-async def on_approval_decided(conn: AsyncConnection, event: Event, state: Any) -> None:
-    try:
-        decided = RequestDecided.model_validate(event.data)
-    except ValidationError as exc:
-        raise Unprocessable(f"not an approval.request.decided body: {exc.errors()[0]['msg']}") from exc
+async def on_approval_decided(
+    conn: AsyncConnection, decided: RequestDecided, _: Event, runtime: Runtime
+) -> None:
     row = await repo.order_by(conn, "approval_request_id", decided.request_id)
     if row is None:
         if await _approval_pending(conn):
@@ -62,23 +61,16 @@ async def on_approval_decided(conn: AsyncConnection, event: Event, state: Any) -
         return  # another applicant's request
     if row.status != "awaiting_approval":
         return  # cancelled in the meantime: the decision changes nothing
+    by = f"approval:{decided.request_id}"
     if decided.status == "approved":
-        await proceed(conn, Context.of(state), row, note="approved", by=f"approval:{decided.request_id}")
+        await proceed(conn, Context.of(runtime), row, note="approved", by=by)
     else:
-        await move(
-            conn,
-            row,
-            status="rejected",
-            note=f"approval {decided.status}",
-            by=f"approval:{decided.request_id}",
-        )
+        await move(conn, row, status="rejected", note=f"approval {decided.status}", by=by)
 
 
-async def on_ticket_resolved(conn: AsyncConnection, event: Event, state: Any) -> None:
-    try:
-        resolved = TicketResolved.model_validate(event.data)
-    except ValidationError as exc:
-        raise Unprocessable(f"not a ticket.resolved body: {exc.errors()[0]['msg']}") from exc
+async def on_ticket_resolved(
+    conn: AsyncConnection, resolved: TicketResolved, _: Event, runtime: Runtime
+) -> None:
     row = await repo.order_by(conn, "ticket_id", resolved.ticket_id)
     if row is None or not rules.allowed("ticket", row.status, "completed"):
         return  # not ours, or finished already (a staff member completed it first)
