@@ -19,7 +19,7 @@ from sealkit.outbox import Outbox
 from sealkit.tables import outbox
 from sealkit.types import utcnow
 
-from .helpers import eventually, make_item
+from .helpers import GOOD_FORM, apply, eventually, make_item, verified_member
 from .seed import Seeded, seed_order
 from .slot_helpers import book, fresh_day, make_slot
 
@@ -146,3 +146,29 @@ async def test_the_services_own_timer_sends_due_reminders(client: httpx.AsyncCli
     await eventually(sent, "the reminder to be sent")
     mine = (await client.get("/v1/notifications", headers=order.applicant_auth)).json()["items"]
     assert [n["kind"] for n in mine] == ["reminder.appointment"]
+
+
+async def test_applying_and_resubmitting_schedule_returned_reminders(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """Through the API: a returned application is reminded of, a resubmission makes the earlier reminder
+    obsolete, and an accepted one is not reminded of at all."""
+    item = await make_item(client, materials=[], reminders=[{"when": "returned", "after_hours": 48}])
+    _, headers, _ = await verified_member(client)
+    returned_once = (await apply(client, headers, item["id"], {"amount": 1})).json()
+    assert returned_once["status"] == "returned"
+    path = f"/v1/applications/{returned_once['id']}"
+    again = await client.put(path, json={"form": {"amount": 2}}, headers=headers)
+    assert again.json()["status"] == "returned"
+    application_id = UUID(returned_once["id"])
+    assert await statuses(app, application_id=application_id) == ["pending", "pending"]
+    box = Outbox([(ORDER_REMINDER, HOOK)])
+    async with app.state.db.transaction() as conn:
+        await service.send_due(conn, box, now=utcnow() + timedelta(hours=49), limit=1000)
+    assert sorted(await statuses(app, application_id=application_id)) == ["cancelled", "sent"]
+
+    accepted_later = (await apply(client, headers, item["id"], {"amount": 1})).json()
+    await client.put(f"/v1/applications/{accepted_later['id']}", json={"form": GOOD_FORM}, headers=headers)
+    async with app.state.db.transaction() as conn:
+        await service.send_due(conn, box, now=utcnow() + timedelta(hours=49), limit=1000)
+    assert await statuses(app, application_id=UUID(accepted_later["id"])) == ["cancelled"]
