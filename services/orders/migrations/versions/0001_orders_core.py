@@ -144,15 +144,21 @@ def upgrade() -> None:
             ["category_id", "name"],
             unique=False,
             postgresql_where=sa.text("active"),
+            sqlite_where=sa.text("active"),
         )
         batch_op.create_index(
             "ix_items_popular",
             [sa.literal_column("applications DESC"), "id"],
             unique=False,
             postgresql_where=sa.text("active"),
+            sqlite_where=sa.text("active"),
         )
         batch_op.create_index(
-            "ix_items_provider", ["provider_kind", "name"], unique=False, postgresql_where=sa.text("active")
+            "ix_items_provider",
+            ["provider_kind", "name"],
+            unique=False,
+            postgresql_where=sa.text("active"),
+            sqlite_where=sa.text("active"),
         )
         batch_op.create_index(
             "ix_items_search",
@@ -361,13 +367,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_deliveries_dead", ["created_at"], unique=False, postgresql_where=sa.text("status = 'dead'")
+            "ix_deliveries_dead",
+            ["created_at"],
+            unique=False,
+            postgresql_where=sa.text("status = 'dead'"),
+            sqlite_where=sa.text("status = 'dead'"),
         )
         batch_op.create_index(
             "ix_deliveries_due",
             ["next_attempt_at"],
             unique=False,
             postgresql_where=sa.text("status = 'pending'"),
+            sqlite_where=sa.text("status = 'pending'"),
         )
 
     op.create_table(

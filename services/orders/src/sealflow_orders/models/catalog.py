@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from sealflow_orders.models.base import metadata
+from sealkit.sql import partial_index
 from sealkit.types import JSONType, UTCDateTime
 
 categories = sa.Table(
@@ -39,9 +40,9 @@ items = sa.Table(
     sa.Column("search_text", sa.Text, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
-    sa.Index("ix_items_active_category", "category_id", "name", postgresql_where=sa.text("active")),
-    sa.Index("ix_items_popular", sa.text("applications DESC"), "id", postgresql_where=sa.text("active")),
-    sa.Index("ix_items_provider", "provider_kind", "name", postgresql_where=sa.text("active")),
+    partial_index("ix_items_active_category", "category_id", "name", where="active"),
+    partial_index("ix_items_popular", sa.text("applications DESC"), "id", where="active"),
+    partial_index("ix_items_provider", "provider_kind", "name", where="active"),
     sa.Index(
         "ix_items_search",
         "search_text",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from sealflow_orders.models.base import metadata
+from sealkit.sql import partial_index
 from sealkit.types import JSONType, UTCDateTime
 
 orders = sa.Table(
@@ -90,6 +91,6 @@ deliveries = sa.Table(
     sa.Column("last_error", sa.Text),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("delivered_at", UTCDateTime),
-    sa.Index("ix_deliveries_due", "next_attempt_at", postgresql_where=sa.text("status = 'pending'")),
-    sa.Index("ix_deliveries_dead", "created_at", postgresql_where=sa.text("status = 'dead'")),
+    partial_index("ix_deliveries_due", "next_attempt_at", where="status = 'pending'"),
+    partial_index("ix_deliveries_dead", "created_at", where="status = 'dead'"),
 )

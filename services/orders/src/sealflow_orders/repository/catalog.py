@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sealflow_orders.models import categories, item_versions, items
+from sealkit.pagination import newest_first
 from sealkit.sql import AnyRow, Rows, insert_ignoring_conflicts
 
 
@@ -82,9 +83,10 @@ async def list_items(
     category_id: UUID | None,
     q: str | None,
     provider_kind: str | None,
-    after: tuple[datetime, UUID] | None,
+    cursor: str | None,
     limit: int,
 ) -> Rows:
+    """Newest first; one row more than `limit` (see sealkit.pagination)."""
     stmt = sa.select(items).where(items.c.active)
     if category_id is not None:
         stmt = stmt.where(items.c.category_id == category_id)
@@ -92,9 +94,7 @@ async def list_items(
         stmt = stmt.where(items.c.provider_kind == provider_kind)
     if q:
         stmt = stmt.where(items.c.search_text.like(like_pattern(q), escape="\\"))
-    if after is not None:
-        stmt = stmt.where(sa.tuple_(items.c.created_at, items.c.id) < sa.tuple_(*after))
-    stmt = stmt.order_by(items.c.created_at.desc(), items.c.id.desc()).limit(limit)
+    stmt = newest_first(stmt, items.c.created_at, items.c.id, cursor=cursor, limit=limit)
     return (await conn.execute(stmt)).all()
 
 

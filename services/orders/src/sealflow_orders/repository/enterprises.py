@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sealflow_orders.models import enterprise_members, enterprises
+from sealkit.pagination import oldest_first
 from sealkit.sql import AnyRow, Rows, insert_ignoring_conflicts
 
 
@@ -60,12 +61,11 @@ async def update_enterprise(conn: AsyncConnection, enterprise_id: UUID, values: 
 
 
 async def list_enterprises(
-    conn: AsyncConnection, *, status: str | None, after: tuple[datetime, UUID] | None, limit: int
+    conn: AsyncConnection, *, status: str | None, cursor: str | None, limit: int
 ) -> Rows:
     stmt = sa.select(enterprises)
     if status is not None:
         stmt = stmt.where(enterprises.c.status == status)
-    if after is not None:
-        stmt = stmt.where(sa.tuple_(enterprises.c.created_at, enterprises.c.id) > sa.tuple_(*after))
     # oldest first: the review queue is worked in the order enterprises registered
-    return (await conn.execute(stmt.order_by(enterprises.c.created_at, enterprises.c.id).limit(limit))).all()
+    stmt = oldest_first(stmt, enterprises.c.created_at, enterprises.c.id, cursor=cursor, limit=limit)
+    return (await conn.execute(stmt)).all()

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sealflow_orders.models import categories, deliveries, order_counters, order_progress, orders
 from sealflow_orders.repository.catalog import like_pattern
 from sealkit.ids import new_id
+from sealkit.pagination import newest_first
 from sealkit.sql import AnyRow, Rows, for_update
 from sealkit.types import utcnow
 
@@ -92,7 +93,7 @@ async def list_orders(
     created_from: datetime | None,
     created_to: datetime | None,
     q: str | None,
-    before: tuple[datetime, UUID] | None,
+    cursor: str | None,
     limit: int,
 ) -> Rows:
     """Newest first; each filter is the leading column of an index that ends in (created_at, id)."""
@@ -108,9 +109,7 @@ async def list_orders(
         stmt = stmt.where(orders.c.created_at < created_to)
     if q:
         stmt = stmt.where(orders.c.search_text.like(like_pattern(q), escape="\\"))
-    if before is not None:
-        stmt = stmt.where(sa.tuple_(orders.c.created_at, orders.c.id) < sa.tuple_(*before))
-    stmt = stmt.order_by(orders.c.created_at.desc(), orders.c.id.desc()).limit(limit)
+    stmt = newest_first(stmt, orders.c.created_at, orders.c.id, cursor=cursor, limit=limit)
     return (await conn.execute(stmt)).all()
 
 

@@ -11,7 +11,7 @@ from sealflow_orders.domain.catalog import url_problem
 from sealflow_orders.repository import catalog as repo
 from sealflow_orders.schemas.catalog import CategoryIn, CategoryOut, ItemIn, ItemOut, ThirdPartyProvider
 from sealkit.ids import new_id
-from sealkit.pagination import Page, decode_cursor, encode_cursor
+from sealkit.pagination import Page, page_of
 from sealkit.problems import Conflict, NotFound, Unprocessable
 from sealkit.sql import AnyRow
 from sealkit.types import utcnow
@@ -133,12 +133,10 @@ async def list_items(
         category_id=category_id,
         q=q.strip() if q else None,
         provider_kind=provider_kind,
-        after=decode_cursor(cursor) if cursor else None,
-        limit=limit + 1,
+        cursor=cursor,
+        limit=limit,
     )
-    page = [item_out(r) for r in rows[:limit]]
-    more = len(rows) > limit
-    return Page(items=page, next_cursor=encode_cursor(page[-1].created_at, page[-1].id) if more else None)
+    return page_of(rows, limit, item_out, lambda i: (i.created_at, i.id))
 
 
 async def popular(conn: AsyncConnection, limit: int) -> list[ItemOut]:

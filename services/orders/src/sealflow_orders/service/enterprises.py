@@ -13,7 +13,7 @@ from sealflow_orders.repository import files as files_repo
 from sealflow_orders.schemas.enterprises import EnterpriseIn, EnterpriseOut, ReviewIn
 from sealkit.auth import Principal
 from sealkit.ids import new_id
-from sealkit.pagination import Page, decode_cursor, encode_cursor
+from sealkit.pagination import Page, page_of
 from sealkit.problems import Conflict, NotFound, Unprocessable
 from sealkit.sql import AnyRow
 from sealkit.types import utcnow
@@ -94,9 +94,6 @@ async def get(conn: AsyncConnection, *, user: Principal, enterprise_id: UUID) ->
 async def list_all(
     conn: AsyncConnection, *, status: str | None, cursor: str | None, limit: int
 ) -> Page[EnterpriseOut]:
-    rows = await repo.list_enterprises(
-        conn, status=status, after=decode_cursor(cursor) if cursor else None, limit=limit + 1
-    )
-    page = [enterprise_out(r, await repo.member_ids(conn, r.id)) for r in rows[:limit]]
-    more = len(rows) > limit
-    return Page(items=page, next_cursor=encode_cursor(page[-1].created_at, page[-1].id) if more else None)
+    rows = await repo.list_enterprises(conn, status=status, cursor=cursor, limit=limit)
+    members = {r.id: await repo.member_ids(conn, r.id) for r in rows[:limit]}
+    return page_of(rows, limit, lambda r: enterprise_out(r, members[r.id]), lambda e: (e.created_at, e.id))

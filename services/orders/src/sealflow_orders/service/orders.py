@@ -23,7 +23,7 @@ from sealflow_orders.service.dispatch import dispatch, request_approval, withdra
 from sealflow_orders.service.enterprises import is_member
 from sealkit.auth import Principal
 from sealkit.ids import new_id
-from sealkit.pagination import Page, decode_cursor, encode_cursor
+from sealkit.pagination import Page, page_of
 from sealkit.problems import Conflict, Forbidden, NotFound
 from sealkit.sql import AnyRow
 from sealkit.types import utcnow
@@ -122,13 +122,13 @@ async def list_orders(
                 enterprise_ids.append(UUID(user.enterprise_id))
     else:
         raise Forbidden("orders are listed for enterprise users, staff, monitors and admins")
-    rows = await repo.list_orders(
-        conn, enterprise_ids=enterprise_ids, before=decode_cursor(cursor) if cursor else None, limit=limit + 1,
-        **filters,
-    )  # fmt: skip
-    page = [OrderSummary.model_validate(r, from_attributes=True) for r in rows[:limit]]
-    more = len(rows) > limit
-    return Page(items=page, next_cursor=encode_cursor(page[-1].created_at, page[-1].id) if more else None)
+    rows = await repo.list_orders(conn, enterprise_ids=enterprise_ids, cursor=cursor, limit=limit, **filters)
+    return page_of(
+        rows,
+        limit,
+        lambda r: OrderSummary.model_validate(r, from_attributes=True),
+        lambda o: (o.created_at, o.id),
+    )
 
 
 async def move(
