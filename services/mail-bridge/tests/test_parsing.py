@@ -251,7 +251,7 @@ REPLIES = [
             f"{OUTLOOK_EN_HEADER}\n{ORIG_EN}"
         ),
         "reject",
-        "over budget for Q4.\n\nRegards,\nBob",
+        "over budget for Q4.",  # "Regards,\nBob" is the signature
         id="outlook-en-underscore-rule",
     ),
     pytest.param(
@@ -572,7 +572,7 @@ FIXTURES = [
         None,
     ),
     ("apple_iphone.eml", "approve", None, None),
-    ("outlook_desktop_en_mixed_pdf.eml", "approve", "signed quote attached.\n\nRegards,\nBob", None),
+    ("outlook_desktop_en_mixed_pdf.eml", "approve", "signed quote attached.", None),
     ("bounce_delivery_status.eml", None, None, "bounce: multipart/report (delivery-status)"),
     ("exchange_ooo_cn.eml", None, None, "Auto-Submitted: auto-generated"),
 ]

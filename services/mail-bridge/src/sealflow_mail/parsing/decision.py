@@ -54,6 +54,8 @@ _WORD_JOINERS = frozenset("-'’")
 
 # Keywords sit at the very start, so only a prefix needs normalising (first lines can be huge).
 _PREFIX = 96
+# The first characters of a comment tell its language well enough.
+_LANGUAGE_SAMPLE = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +131,7 @@ def _paired_keyword(norm: str, pos: int, decision: Decision, source_end: list[in
 
 def _language(keywords: list[str], comment: str | None) -> Language | None:
     """The replier's language: the comment's script when it has letters, else the keywords' one."""
-    text = comment or ""
+    text = (comment or "")[:_LANGUAGE_SAMPLE]
     if any(unicodedata.east_asian_width(ch) == "W" and ch.isalpha() for ch in text):
         return "zh"
     if any(ch.isascii() and ch.isalpha() for ch in text):
@@ -161,8 +163,8 @@ def _match_line(line: str) -> tuple[Decision, str, list[str]] | None:
     while decorated and after < len(norm) and norm[after] in _CLOSERS:
         after += 1
     rest = line[source_end[after - 1] :]
-    tail = unicodedata.normalize("NFKC", rest.strip())
-    if ".." not in tail and all(ch in _TERMINAL or _invisible(ch) for ch in tail):
+    tail = unicodedata.normalize("NFKC", rest[:_PREFIX].strip())
+    if len(rest) <= _PREFIX and ".." not in tail and all(ch in _TERMINAL or _invisible(ch) for ch in tail):
         return decision, "", keywords  # the keyword alone
     if not explicit:
         return None  # "No problem, …", "Yes, but …", "好的": conversation, not a decision
