@@ -70,7 +70,7 @@ def _mail_row(
         "id": uuid.uuid4(),
         "kind": kind,
         "to_address": to,
-        "subject": subject_for(kind, title)[:400],
+        "subject": subject_for(kind, title, payload.get("language"))[:400],
         "task_id": task_id,
         "context_id": context_id,
         "inbound_id": inbound_id,
@@ -214,6 +214,7 @@ async def receive(
         "subject": storable(reading.subject, 400),
         "decision": reading.decision,
         "comment": storable(reading.comment, MAX_COMMENT),
+        "language": reading.language,
         "processed_at": now,
     }
     hashes = [token_hash(t) for t in reading.tokens]
