@@ -152,6 +152,9 @@ ISSUE_CASES = [
     ("不同意见很多", None, None),
     ("通过邮件发送", None, None),
     ("APPROVE 驳回", None, None),
+    ("Approve: no.", None, None),
+    ("Approve - no problem at all", "approve", "no problem at all"),
+    ("Reject: yes, really", "reject", "yes, really"),
 ]
 
 

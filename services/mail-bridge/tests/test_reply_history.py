@@ -71,6 +71,7 @@ ATTRIBUTIONS = [
     ("yandex", f'20.11.2026, 10:00, "Sealflow" <{ADDR}>:\n{quoted(ORIG_EN)}'),
     ("mail-ru", f"Fri, 20 Nov 2026 10:00:00 +0800 от Sealflow <{ADDR}>:\n{quoted(ORIG_EN)}"),
     ("three-line-apple", f"On Nov 20, 2026,\nat 10:00,\nSealflow <{ADDR}> wrote:\n\n{quoted(ORIG_EN)}"),
+    ("no-colon", f"On Fri, 20 Nov 2026 10:00:00 +0800 Sealflow <{ADDR}> wrote\n\n{ORIG_EN}"),
     ("sent-verb", f"On 20-Nov-2026, at 10:00 AM, Sealflow <{ADDR}> sent:\n{quoted(ORIG_EN)}"),
     (
         "polymail",
@@ -261,6 +262,9 @@ KEPT = [
     "Regards to the team, this took long.\nWe pay on Monday and close the order.\nThen the audit follows next week and the "
     "auditors will want every receipt.\nKeep them together.\nAnd the signed quote.",
     "2 invoices are missing:\nplease send them",
+    "All 3 invoices were sent\nto the vendor",
+    "Send the 3 invoices to ap@corp.example.com:\nthe PDFs are fine",
+    "Bob <bob@corp.example.com> wrote the memo\nand I agree",
 ]
 
 

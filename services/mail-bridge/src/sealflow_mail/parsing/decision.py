@@ -142,6 +142,12 @@ def _language(keywords: list[str], comment: str | None) -> Language | None:
     return "en" if latin.pop() else "zh"
 
 
+def _is_alone(tail: str) -> bool:
+    """Nothing but closing punctuation follows a keyword (``tail`` is NFKC-normalised)."""
+    tail = tail.strip()
+    return len(tail) <= _PREFIX and ".." not in tail and all(ch in _TERMINAL or _invisible(ch) for ch in tail)
+
+
 def _match_line(line: str) -> tuple[Decision, str, list[str]] | None:
     """Decision, the reason on the line and the keywords typed, when ``line`` is a decision."""
     norm, source_end = _normalized(line[:_PREFIX])
@@ -163,8 +169,7 @@ def _match_line(line: str) -> tuple[Decision, str, list[str]] | None:
     while decorated and after < len(norm) and norm[after] in _CLOSERS:
         after += 1
     rest = line[source_end[after - 1] :]
-    tail = unicodedata.normalize("NFKC", rest[:_PREFIX].strip())
-    if len(rest) <= _PREFIX and ".." not in tail and all(ch in _TERMINAL or _invisible(ch) for ch in tail):
+    if len(rest) <= _PREFIX and _is_alone(unicodedata.normalize("NFKC", rest)):
         return decision, "", keywords  # the keyword alone
     if not explicit:
         return None  # "No problem, …", "Yes, but …", "好的": conversation, not a decision
@@ -201,9 +206,10 @@ def _reason(
     )
     if not (separators or closed or pictograph or cjk_space):
         return None  # "Approve whatever you like", "同意这个方案吗"
-    contradiction = _keyword_at(unicodedata.normalize("NFKC", reason[:_PREFIX]), 0)
-    if contradiction is not None and contradiction[1] != decision:
-        return None  # "同意 驳回", "Approve: reject": the approver contradicts themself
+    head = unicodedata.normalize("NFKC", reason[:_PREFIX])
+    other = _keyword_at(head, 0)
+    if other is not None and other[1] != decision and (other[2] or _is_alone(head[len(other[0]) :])):
+        return None  # "同意 驳回", "Approve: reject", "Approve: no": the approver contradicts themself
     return decision, reason, keywords
 
 

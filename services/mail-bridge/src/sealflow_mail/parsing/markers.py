@@ -45,11 +45,14 @@ _VERBS = (
 # Chinese, Japanese and Korean need no space before the verb: "于2026年11月20日 10:00写道：".
 _CJK_VERBS = r"写道|寫道|작성|のメッセージ"
 _ENDS_WITH_VERB = re.compile(rf"(?:(?:^|[\s,>)\"'])(?:{_VERBS})|{_CJK_VERBS})\s*[:：]?$", re.I)
+# Outside a dashed divider the colon is required: "All 3 invoices were sent" is prose.
+_ENDS_WITH_VERB_COLON = re.compile(rf"(?:(?:^|[\s,>)\"'])(?:{_VERBS})|{_CJK_VERBS})\s*[:：]$", re.I)
 # German and Google Inbox put the date after the verb: "Name <a@b> schrieb am Fr., 28. Apr. 2017 um 11:53 Uhr:".
 _VERB_THEN_DATE = re.compile(r"\b(?:schrieb|wrote|skrev|schreef) (?:am|on|den|op)\b.*\d.*[:：]$", re.I)
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Gmail without a verb, as its Russian, Japanese, Yandex or Mail.ru forms write it: a date and an address.
-_DATE_ADDRESS_COLON = re.compile(r"\d.*[\w.+-]+@[\w-]+(?:\.[\w-]+)+[>)\]]*\s*[:：]$")
+# The address is bracketed ("<a@b>:", "(a@b):"): "Send the 3 invoices to ap@corp.example:" is prose.
+_DATE_ADDRESS_COLON = re.compile(r"\d.*[<(\[]\s*(?:mailto:)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+\s*[>)\]]+\s*[:：]$")
 # Old Gmail: "2011/4/7 Name <addr>" (no colon); localised Gmail: "2016-03-03 17:21 GMT+01:00 Name".
 _GMAIL_OLD = re.compile(r"^\d{4}/\d{1,2}/\d{1,2} .{1,120}<[\w.+-]+@[\w.-]+>:?$")
 _GMAIL_GMT = re.compile(r"^\d{4}-\d{2}-\d{2} \d{1,2}:\d{2} GMT[+-]\d{2}:\d{2} \S.{0,200}$")
@@ -59,6 +62,7 @@ _STARTS_LIKE_ATTRIBUTION = re.compile(
     r"|tis|lör|sön|vào|på|at|в)\b|^(?:\d|[a-zа-яё]{2,3}\.?,? \d|在|于|於)",
     re.I,
 )
+_PREPOSITION = re.compile(r"^(?:on|am|le|el|op|den|em|il|in data|w dniu|dnia|vào|på)\s|^(?:在|于|於)", re.I)
 MAX_ATTRIBUTION = 400
 
 
@@ -72,9 +76,12 @@ def is_attribution(text: str) -> bool:
     if not text or len(text) > MAX_ATTRIBUTION:
         return False
     core = _unwrapped(text)
-    if _ENDS_WITH_VERB.search(core):
+    if _ENDS_WITH_VERB_COLON.search(core):
         # A verb alone is prose ("… as you wrote:"); attributions carry a date, an address or a preposition.
         return bool(_ADDRESS.search(core) or re.search(r"\d", core) or _STARTS_LIKE_ATTRIBUTION.match(core))
+    if _ENDS_WITH_VERB.search(core):
+        # Without the colon ("On Wed, 14 Nov 2018 08:14 Name <a@b> wrote"), only the full form counts.
+        return bool(_PREPOSITION.match(core) and _ADDRESS.search(core))
     return bool(
         _VERB_THEN_DATE.search(core)
         or _DATE_ADDRESS_COLON.search(core)
