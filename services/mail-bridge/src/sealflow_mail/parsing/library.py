@@ -20,6 +20,7 @@ _LANGUAGES = ("en", "de", "fr", "it", "nl", "da", "sv", "es", "cs", "pl", "ja", 
 # cut a comment at a line like "Data: see the attachment"; a block needs two lines, as for the others.
 _SINGLE_LINE_BLOCK = "){1,}(?:"
 _MAX_HEADER_LINE = 1000
+_LABEL_SPAN = 40
 
 
 def _patterns() -> re.Pattern[str]:
@@ -43,7 +44,16 @@ def header_lines(lines: list[str]) -> list[int]:
     The library matches on trimmed lines (as it normalises text itself), so ``lines`` are trimmed here too.
     No header line is long; long lines (pasted text, unwrapped HTML) are left out, as its patterns
     backtrack over them."""
-    text = "\n".join(line.strip() if len(line) <= _MAX_HEADER_LINE else "" for line in lines)
+    trimmed = [line.strip() if len(line) <= _MAX_HEADER_LINE else "" for line in lines]
+    # Every header the patterns find has a line ending in a colon ("… wrote:"), a label with a colon
+    # ("Von: …") or dashes; a wrapped attribution starts a line above. The rest cannot match: blank it,
+    # which keeps line numbers and spares the patterns most of the text.
+    cue = [":" in line[:_LABEL_SPAN] or line.endswith(":") or "-----" in line for line in trimmed]
+    if not any(cue):
+        return []
+    text = "\n".join(
+        line if cue[i] or (i + 1 < len(cue) and cue[i + 1]) else "" for i, line in enumerate(trimmed)
+    )
     found: list[int] = []
     for match in _HEADERS.finditer(text):
         start = match.start()

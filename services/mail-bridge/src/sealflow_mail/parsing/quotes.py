@@ -39,6 +39,25 @@ _CUT_QUOTE = 30
 _SENTENCE_END = frozenset(".!?。！？:：;；")
 
 
+class _Norms:
+    """The lines' normalised forms, made on first use: most of a long reply is history below the cut."""
+
+    __slots__ = ("_done", "_lines")
+
+    def __init__(self, lines: list[str]) -> None:
+        self._lines = lines
+        self._done: list[str | None] = [None] * len(lines)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def __getitem__(self, index: int) -> str:
+        value = self._done[index]
+        if value is None:
+            value = self._done[index] = normalize_line(self._lines[index])
+        return value
+
+
 def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
@@ -50,11 +69,11 @@ def _wraps_on(quote: str) -> bool:
     return width >= _WRAPPED_QUOTE or (width >= _CUT_QUOTE and content[-1:] not in _SENTENCE_END)
 
 
-def _filled_after(norms: list[str], index: int, count: int) -> list[int]:
+def _filled_after(norms: _Norms, index: int, count: int) -> list[int]:
     return [i for i in range(index + 1, min(len(norms), index + 1 + 2 * count)) if norms[i]][:count]
 
 
-def _starts_header_block(norms: list[str], index: int) -> bool:
+def _starts_header_block(norms: _Norms, index: int) -> bool:
     norm = norms[index]
     if is_lone_date_header(norm):
         return True
@@ -71,14 +90,14 @@ def _starts_header_block(norms: list[str], index: int) -> bool:
     )
 
 
-def _starts_quote_card(norms: list[str], index: int) -> bool:
+def _starts_quote_card(norms: _Norms, index: int) -> bool:
     """QQ's quote card: a title line ("Original", "原始邮件") above From:/发件人: lines."""
     return is_card_title(norms[index]) and any(
         is_header_line(norms[i]) for i in _filled_after(norms, index, 3)
     )
 
 
-def _attribution_end(lines: list[str], norms: list[str], index: int) -> int | None:
+def _attribution_end(lines: list[str], norms: _Norms, index: int) -> int | None:
     """Last line of the attribution starting at ``index`` (maybe wrapped over a few lines), if it is one."""
     joined = norms[index]
     if is_attribution(joined):
@@ -98,7 +117,7 @@ def _attribution_end(lines: list[str], norms: list[str], index: int) -> int | No
     return _polymail_attribution(norms, index)
 
 
-def _polymail_attribution(norms: list[str], index: int) -> int | None:
+def _polymail_attribution(norms: _Norms, index: int) -> int | None:
     """Polymail: "On <date> Name", a blank line, "<", "mailto:Name <addr>", "> wrote:"."""
     if not (norms[index].casefold().startswith("on ") and any(ch.isdigit() for ch in norms[index])):
         return None
@@ -112,7 +131,7 @@ def _polymail_attribution(norms: list[str], index: int) -> int | None:
     return None
 
 
-def _is_marker(lines: list[str], norms: list[str], index: int) -> bool:
+def _is_marker(lines: list[str], norms: _Norms, index: int) -> bool:
     norm = norms[index]
     return (
         ends_new_text(norm)
@@ -122,20 +141,20 @@ def _is_marker(lines: list[str], norms: list[str], index: int) -> bool:
     )
 
 
-def _quote_follows(lines: list[str], norms: list[str], index: int) -> bool:
+def _quote_follows(lines: list[str], norms: _Norms, index: int) -> bool:
     for after in range(index + 1, len(lines)):
         if norms[after]:
             return is_quote_line(lines[after])
     return False
 
 
-def _drop_rules_above(kept: list[int], norms: list[str]) -> None:
+def _drop_rules_above(kept: list[int], norms: _Norms) -> None:
     """Clients draw a rule above the header block ("______", "-----", "===="); it is history too."""
     while kept and (not norms[kept[-1]] or is_rule(norms[kept[-1]])):
         kept.pop()
 
 
-def _new_text_lines(lines: list[str], norms: list[str]) -> list[int]:
+def _new_text_lines(lines: list[str], norms: _Norms) -> list[int]:
     """Indices of the lines written by the replier: before the first history marker, minus quotes."""
     kept: list[int] = []
     first_text: int | None = None
@@ -176,7 +195,7 @@ def _new_text_lines(lines: list[str], norms: list[str]) -> list[int]:
 
 
 def _cut_at_library_headers(
-    lines: list[str], kept: list[int], first_text: int | None, norms: list[str]
+    lines: list[str], kept: list[int], first_text: int | None, norms: _Norms
 ) -> list[int]:
     """Cut ``kept`` where mail-parser-reply sees a reply header below the first line of new text."""
     if first_text is None or not kept:
@@ -195,7 +214,7 @@ def _cut_at_library_headers(
 def strip_quoted(text: str) -> str:
     """Drop quoted history (attributions, header blocks, dividers, quote cards, "> " lines) and signatures."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    norms = [normalize_line(line) for line in lines]
+    norms = _Norms(lines)
     kept = _new_text_lines(lines, norms)
     kept = kept[: trim_sign_off([lines[i] for i in kept], [norms[i] for i in kept])]
     out: list[str] = []
