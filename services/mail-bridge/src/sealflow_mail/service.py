@@ -241,7 +241,10 @@ async def receive(
         return Received(inbound_id, "reused", "replayed Message-ID")
     outcome, detail = judged.outcome, judged.detail
     if outcome is None and reading.decision is None:
-        outcome, detail = "unparseable", "no 同意/APPROVE or 驳回/REJECT keyword on the first line"
+        outcome, detail = (
+            "unparseable",
+            "the first line is not a decision: 同意/APPROVE or 驳回/REJECT alone, or with a separator and a reason",
+        )
     if (
         outcome is None
         and context is not None

@@ -131,7 +131,7 @@ def _polymail_attribution(norms: _Norms, index: int) -> int | None:
     return None
 
 
-def _is_marker(lines: list[str], norms: _Norms, index: int) -> bool:
+def _is_marker(norms: _Norms, index: int) -> bool:
     norm = norms[index]
     return (
         ends_new_text(norm)
@@ -165,10 +165,7 @@ def _new_text_lines(lines: list[str], norms: _Norms) -> list[int]:
             # QQ's wrapped quote: the unquoted lines right below belong to it.
             if _wraps_on(line):
                 while index + 1 < len(lines) and norms[index + 1] and not is_quote_line(lines[index + 1]):
-                    if (
-                        _is_marker(lines, norms, index + 1)
-                        or _attribution_end(lines, norms, index + 1) is not None
-                    ):
+                    if _is_marker(norms, index + 1) or _attribution_end(lines, norms, index + 1) is not None:
                         break
                     index += 1
             index += 1
@@ -177,7 +174,7 @@ def _new_text_lines(lines: list[str], norms: _Norms) -> list[int]:
             kept.append(index)
             index += 1
             continue
-        if _is_marker(lines, norms, index):
+        if _is_marker(norms, index):
             break
         end = _attribution_end(lines, norms, index)
         if end is not None:
