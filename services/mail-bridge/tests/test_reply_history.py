@@ -263,6 +263,8 @@ KEPT = [
     "auditors will want every receipt.\nKeep them together.\nAnd the signed quote.",
     "2 invoices are missing:\nplease send them",
     "All 3 invoices were sent\nto the vendor",
+    "Best price we got.\nGo ahead",
+    "Cheers to the team for the quick quote",
     "Send the 3 invoices to ap@corp.example.com:\nthe PDFs are fine",
     "Bob <bob@corp.example.com> wrote the memo\nand I agree",
 ]

@@ -50,7 +50,8 @@ _CLOSINGS = re.compile(
     r"|med vänliga hälsningar|vänliga hälsningar|hälsningar|bästa hälsningar"
     r"|pozdrawiam|z poważaniem|z powazaniem|atenciosamente|cumprimentos|с уважением"
     r"|此致|祝好|顺祝商祺|顺颂商祺)"
-    r"\s*[,.!，。！]?\s*(?:[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,2})?$",
+    # A name may follow on the same line ("Regards, Bob"), capitalised: "Best price we got." is prose.
+    r"\s*[,.!，。！]?\s*(?-i:[A-Z][\w'-]*(?: [A-Z][\w'-]*){0,2})?$",
     re.I,
 )
 # A name signed with a dash or a slash: "-Abhishek Kona", "/John" (a list item is "- item", with a space).
