@@ -50,15 +50,22 @@ def _not_a_keyword(word: str) -> bool:
     return not any(upper.startswith(k) for k in ALL_WORDS)
 
 
+# Quotes and emphasis around the keyword do not separate it from the words after it.
+EMPHASIS = st.sampled_from(
+    [("", ""), ("*", "*"), ("**", "**"), ('"', '"'), ("'", "'"), ("“", "”"), ("(", ")"), ("_", "_")]
+)
+
+
 @settings(max_examples=400)
-@given(typed(EXPLICIT + CONVERSATIONAL), LATIN_WORD, TAIL, NEXT_LINES)
+@given(typed(EXPLICIT + CONVERSATIONAL), EMPHASIS, LATIN_WORD, TAIL, NEXT_LINES)
 def test_keyword_then_ordinary_words_decides_nothing(
-    keyword: tuple[str, str, Decision], word: str, tail: str, below: str
+    keyword: tuple[str, str, Decision], emphasis: tuple[str, str], word: str, tail: str, below: str
 ) -> None:
-    """'Approve whatever you like', 'No problem, I will look at it on Monday', 'yes we're fine'."""
+    """'Approve whatever you like', 'No problem, I will look at it on Monday', '"Approve" is not what I'd say'."""
     shown, _, _ = keyword
     assume(_not_a_keyword(word))
-    line = f"{shown} {word} {tail}".rstrip()
+    left, right = emphasis
+    line = f"{left}{shown}{right} {word} {tail}".rstrip()
     assert parse_decision(line + ("\n" + below if below else "")) == (None, None)
 
 
@@ -153,6 +160,11 @@ ISSUE_CASES = [
     ("通过邮件发送", None, None),
     ("APPROVE 驳回", None, None),
     ("Approve: no.", None, None),
+    ('"Approve" is not what I would say', None, None),
+    ("*Approve* them all", None, None),
+    ("同意（APPROVE）", "approve", None),
+    ("[APPROVE] fine", "approve", "fine"),
+    ("【驳回】资质不全", "reject", "资质不全"),
     ("Approve - no problem at all", "approve", "no problem at all"),
     ("Reject: yes, really", "reject", "yes, really"),
 ]

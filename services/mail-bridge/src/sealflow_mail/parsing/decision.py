@@ -43,8 +43,10 @@ _KEYWORDS: tuple[tuple[str, Decision, bool], ...] = tuple(
 # Decoration people put around the keyword: "*APPROVE*" (Gmail's plain text of bold), "【同意】", "[YES]".
 _OPENERS = frozenset("*_~([{【「『《〈“‘\"'")
 _CLOSERS = frozenset("*_~)]}】」』》〉”’\"'")
+_TAG_CLOSERS = frozenset("]】」』》〉")
 # What may end a keyword that stands alone: "同意。", "APPROVE!", "同意~", "Yes."
 _TERMINAL = frozenset(".!。！~*_")
+_ENDINGS = _TERMINAL | _CLOSERS
 # What may stand between an explicit keyword and its reason: "驳回：…", "Reject - …", "同意，…".
 # Not "?" ("Approve? Why?" asks) and not "…" / ".." (a hesitation, not a decision).
 _SEPARATORS = frozenset(":：,，、;；.。!！-—–")
@@ -145,7 +147,7 @@ def _language(keywords: list[str], comment: str | None) -> Language | None:
 def _is_alone(tail: str) -> bool:
     """Nothing but closing punctuation follows a keyword (``tail`` is NFKC-normalised)."""
     tail = tail.strip()
-    return len(tail) <= _PREFIX and ".." not in tail and all(ch in _TERMINAL or _invisible(ch) for ch in tail)
+    return len(tail) <= _PREFIX and ".." not in tail and all(ch in _ENDINGS or _invisible(ch) for ch in tail)
 
 
 def _match_line(line: str) -> tuple[Decision, str, list[str]] | None:
@@ -166,14 +168,17 @@ def _match_line(line: str) -> tuple[Decision, str, list[str]] | None:
             keywords.append(paired[0])
             end = paired[1]
     after = end
-    while decorated and after < len(norm) and norm[after] in _CLOSERS:
+    while after < len(norm) and norm[after] in _CLOSERS:
         after += 1
     rest = line[source_end[after - 1] :]
     if len(rest) <= _PREFIX and _is_alone(unicodedata.normalize("NFKC", rest)):
         return decision, "", keywords  # the keyword alone
     if not explicit:
         return None  # "No problem, …", "Yes, but …", "好的": conversation, not a decision
-    return _reason(rest, decorated and after > end, decision, keywords)
+    # A tag ("【驳回】资质不全", "[APPROVE] fine") is closed off from its reason; a quote or emphasis
+    # ('"Approve" is not what I would say', "*Approve* them all") is not.
+    tagged = decorated and any(ch in _TAG_CLOSERS for ch in norm[end:after])
+    return _reason(rest, tagged, decision, keywords)
 
 
 def _reason(
