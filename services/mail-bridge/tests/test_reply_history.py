@@ -264,6 +264,7 @@ KEPT = [
     "2 invoices are missing:\nplease send them",
     "All 3 invoices were sent\nto the vendor",
     "Best price we got.\nGo ahead",
+    "时间：下周一\n主题：采购笔记本\n金额：8999",
     "Cheers to the team for the quick quote",
     "Send the 3 invoices to ap@corp.example.com:\nthe PDFs are fine",
     "Bob <bob@corp.example.com> wrote the memo\nand I agree",

@@ -141,6 +141,13 @@ def is_strong_header_line(norm: str) -> bool:
     return _STRONG_LINE.match(norm) is not None
 
 
+_TIME = re.compile(r"\d{1,2}:\d{2}")
+
+
+def has_time_or_address(norm: str) -> bool:
+    return _TIME.search(norm) is not None or _ADDRESS.search(norm) is not None
+
+
 def is_lone_date_header(norm: str) -> bool:
     return _RFC_DATE_LINE.match(norm) is not None
 

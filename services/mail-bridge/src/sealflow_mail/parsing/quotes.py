@@ -13,6 +13,7 @@ import unicodedata
 from . import library
 from .markers import (
     HEADER_LOOKAHEAD,
+    has_time_or_address,
     is_attribution,
     is_card_title,
     is_divider,
@@ -82,12 +83,12 @@ def _starts_header_block(norms: _Norms, index: int) -> bool:
     following = _filled_after(norms, index, HEADER_LOOKAHEAD)
     if is_from_line(norm):
         return is_from_address_line(norm) or any(is_header_line(norms[i]) for i in following)
-    # A block that does not start with From ("Date: …\nSubject: …", Hotmail): two label lines in a row.
-    return (
-        bool(following)
-        and is_header_line(norms[following[0]])
-        and (is_strong_header_line(norm) or is_strong_header_line(norms[following[0]]))
-    )
+    # A block that does not start with From ("Date: …\nSubject: …", Hotmail): two label lines in a row,
+    # one of them strong and one with a time or an address ("时间：下周一\n主题：采购" is a comment).
+    if not following or not is_header_line(norms[following[0]]):
+        return False
+    pair = (norm, norms[following[0]])
+    return any(is_strong_header_line(n) for n in pair) and any(has_time_or_address(n) for n in pair)
 
 
 def _starts_quote_card(norms: _Norms, index: int) -> bool:
