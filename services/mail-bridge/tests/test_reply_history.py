@@ -264,6 +264,9 @@ KEPT = [
     "2 invoices are missing:\nplease send them",
     "All 3 invoices were sent\nto the vendor",
     "Best price we got.\nGo ahead",
+    "Sent from my desk, is much easier than my mobile phone.",
+    "Regretfully I only have time\nto test this in 2 weeks. I will let you know then...",
+    "Am heutigen Tage",
     "时间：下周一\n主题：采购笔记本\n金额：8999",
     "Cheers to the team for the quick quote",
     "Send the 3 invoices to ap@corp.example.com:\nthe PDFs are fine",
@@ -295,3 +298,13 @@ def test_own_text_above_any_history_is_kept_whole(own: str, history: str) -> Non
     parsed = parse_reply(plain(f"驳回：{own}\n\n{history}\n{ORIG_EN}"))
     assert parsed.decision == "reject"
     assert parsed.comment == own
+
+
+@pytest.mark.parametrize("own", KEPT)
+def test_the_approver_s_own_text_right_above_a_wrapped_attribution_is_kept(own: str) -> None:
+    """No blank line between the reply and a two-line attribution (Android Gmail in Dutch)."""
+    history = (
+        f'Op 20 nov. 2026 10:00 schreef "Sealflow" <{ADDR}> het\nvolgende geschreven:\n\n{quoted(ORIG_EN)}'
+    )
+    parsed = parse_reply(plain(f"APPROVE\n{own}\n{history}"))
+    assert (parsed.decision, parsed.comment) == ("approve", own)

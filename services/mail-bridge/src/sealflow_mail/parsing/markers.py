@@ -91,8 +91,18 @@ def is_attribution(text: str) -> bool:
 
 
 def may_start_attribution(text: str) -> bool:
-    """The first of several lines an attribution was wrapped over looks like the start of one."""
+    """The first of several lines an attribution was wrapped over looks like the start of one.
+
+    It carries the date or the address ("On Nov 21, 2014,", "Name <a@b> schrieb am Fr., 28.") and ends
+    no sentence: "to test this in 2 weeks. I will let you know then..." is the reply above one."""
     core = _unwrapped(text)
+    if core.endswith(("..", "!", "?", "…", "。", "！", "？")):
+        return False
+    # "Fr., 28." and "20. Nov." end with abbreviations; "… in 2 weeks." ends a sentence.
+    if core.endswith(".") and "@" not in core and len(core.rsplit(" ", 1)[-1]) > 5:
+        return False
+    if not (re.search(r"\d", core) or "@" in core or core.endswith("<")):
+        return False
     return bool(_STARTS_LIKE_ATTRIBUTION.match(core) or "@" in core or core.endswith("<"))
 
 

@@ -12,7 +12,8 @@ import re
 
 # Lines that end the new text: everything from them on is signature. Matched against whole short lines.
 _CUT_LINES = re.compile(
-    r"^(?:sent from my\s.*"
+    # "Sent from my iPhone", not "Sent from my desk, is much easier than my mobile phone."
+    r"^(?:sent from my\s[^,;:!?]{1,40}"
     r"|sent from (?:outlook|mail for windows|yahoo mail|typeapp|mailbird|spark|bluemail|samsung mobile|proton mail)\b.*"
     r"|get outlook for (?:ios|android)\b.*"
     r"|envoy[ée] (?:de|depuis) mon .*"
