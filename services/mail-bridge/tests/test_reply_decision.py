@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from sealflow_mail.parsing import Decision, parse_decision, parse_reply, read_first_line
 
-from .mailbuild import plain
+from .mailbuild import message, part, plain
 
 EXPLICIT: list[tuple[str, Decision]] = [
     *((w, "approve") for w in ("同意", "批准", "通过", "通過", "APPROVE", "APPROVED")),
@@ -192,3 +192,28 @@ def test_issue_cases_through_a_whole_mail(line: str, decision: Decision | None, 
 )
 def test_the_replier_s_language(text: str, language: str | None) -> None:
     assert read_first_line(text).language == language
+
+
+@settings(max_examples=100, deadline=None)
+@given(typed(EXPLICIT + CONVERSATIONAL), LATIN_WORD, TAIL, st.booleans())
+def test_through_html_a_keyword_then_words_decides_nothing(
+    keyword: tuple[str, str, Decision], word: str, tail: str, bold: bool
+) -> None:
+    """The same rule on an HTML-only reply (Outlook web, QQ, NetEase), bold keyword or not."""
+    shown, _, _ = keyword
+    assume(_not_a_keyword(word))
+    first = f"<b>{shown}</b>" if bold else shown
+    html = f"<html><body><div>{first} {word} {tail}</div><div>second line</div></body></html>"
+    assert parse_reply(message(part(html, ctype="text/html"))).decision is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(typed(EXPLICIT), SEPARATED, st.one_of(LATIN_WORD, CJK_WORD))
+def test_through_html_an_explicit_keyword_and_reason_decides(
+    keyword: tuple[str, str, Decision], sep: str, word: str
+) -> None:
+    shown, _, decision = keyword
+    assume(_not_a_keyword(word))
+    html = f"<html><body><div>{shown}{sep}{word}</div></body></html>"
+    parsed = parse_reply(message(part(html, ctype="text/html")))
+    assert (parsed.decision, parsed.comment) == (decision, word)
