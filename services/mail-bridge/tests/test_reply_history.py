@@ -264,6 +264,8 @@ KEPT = [
     "2 invoices are missing:\nplease send them",
     "All 3 invoices were sent\nto the vendor",
     "Best price we got.\nGo ahead",
+    "Here are the 3 files I sent:\n- the quote\n- the invoice",
+    "We need 2 more quotes, as Bob wrote:\nthree is the rule",
     "Sent from my desk, is much easier than my mobile phone.",
     "Regretfully I only have time\nto test this in 2 weeks. I will let you know then...",
     "Am heutigen Tage",

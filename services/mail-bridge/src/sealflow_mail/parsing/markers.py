@@ -59,7 +59,7 @@ _GMAIL_GMT = re.compile(r"^\d{4}-\d{2}-\d{2} \d{1,2}:\d{2} GMT[+-]\d{2}:\d{2} \S
 # How attributions begin: a preposition ("On", "Am", "Le", "W dniu", "在" …), a weekday or a date.
 _STARTS_LIKE_ATTRIBUTION = re.compile(
     r"^(?:on|am|le|el|op|den|em|il|in data|w dniu|dnia|pe|ma|ti|ke|to|la|su|ons|tir|fre|man|tor|lør|søn|mån"
-    r"|tis|lör|sön|vào|på|at|в)\b|^(?:\d|[a-zа-яё]{2,3}\.?,? \d|在|于|於)",
+    r"|tis|lör|sön|vào|på|at|в)\b|^(?:\d|[a-zа-яё]{2,3}\.?,? \d|[^\W\d_]+, \d|在|于|於)",
     re.I,
 )
 _PREPOSITION = re.compile(r"^(?:on|am|le|el|op|den|em|il|in data|w dniu|dnia|vào|på)\s|^(?:在|于|於)", re.I)
@@ -77,8 +77,9 @@ def is_attribution(text: str) -> bool:
         return False
     core = _unwrapped(text)
     if _ENDS_WITH_VERB_COLON.search(core):
-        # A verb alone is prose ("… as you wrote:"); attributions carry a date, an address or a preposition.
-        return bool(_ADDRESS.search(core) or re.search(r"\d", core) or _STARTS_LIKE_ATTRIBUTION.match(core))
+        # A verb alone is prose ("Here are the 3 files I sent:"); attributions carry an address or start
+        # with a preposition, a weekday or a date.
+        return bool(_ADDRESS.search(core) or _STARTS_LIKE_ATTRIBUTION.match(core))
     if _ENDS_WITH_VERB.search(core):
         # Without the colon ("On Wed, 14 Nov 2018 08:14 Name <a@b> wrote"), only the full form counts.
         return bool(_PREPOSITION.match(core) and _ADDRESS.search(core))
