@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -108,19 +107,19 @@ def audit_form(schema: Mapping[str, Any], form: Mapping[str, Any]) -> list[Probl
 
 def pdf_problem(data: bytes, min_pages: int | None) -> Problem | None:
     """A PDF must open (unencrypted, or with an empty user password) and have at least `min_pages`."""
+    # no warnings.catch_warnings() here: it changes process-wide state, and audits run in threads
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # pypdf warns about the repairs it makes; a failure raises
-            reader = PdfReader(io.BytesIO(data), strict=False)
-            if reader.is_encrypted and not reader.decrypt(""):
-                return Problem("", "pdf_encrypted")
-            pages = len(reader.pages)
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            return Problem("", "pdf_encrypted")
+        pages = len(reader.pages)
     except PyPdfError as exc:
         if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
             return Problem("", "pdf_encrypted")
         return Problem("", "pdf_unreadable")
-    except (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError):
-        # a malformed file can break pypdf in many ways; each is the file's problem, not a 500
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError, Warning):
+        # a malformed file can break pypdf in many ways (a warning too, where warnings are errors); each is
+        # the file's problem, not a 500
         return Problem("", "pdf_unreadable")
     if pages == 0:
         return Problem("", "pdf_too_few_pages", {"pages": 0, "min_pages": min_pages or 1})
