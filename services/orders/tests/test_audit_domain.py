@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sealflow_orders.domain.audit import Problem, Standard, Submitted, audit, audit_form, passed_materials
+from sealflow_orders.domain.audit import (
+    Problem,
+    Standard,
+    Submitted,
+    audit,
+    audit_form,
+    image_problem,
+    passed_materials,
+    pdf_problem,
+)
 from sealflow_orders.domain.messages import language, reason
 
 from .samples import broken_png, pdf, png, truncated_pdf
@@ -117,3 +126,25 @@ def test_reasons_in_chinese_and_english_by_accept_language() -> None:
     assert reason("pdf_too_few_pages", params, "en") == "the PDF has 1 pages; at least 3 are needed"
     assert reason("type", {"expected": "integer"}, "zh") == "格式不对：应为整数"
     assert reason("no-such-code", {}, "en").startswith("is not acceptable")
+
+
+_WHOLE = pdf(2)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, len(_WHOLE) - 1), st.integers(0, 255)), min_size=1, max_size=20),
+       st.integers(1, len(_WHOLE)))  # fmt: skip
+def test_a_damaged_pdf_is_a_problem_or_passes_never_an_error(flips: list[tuple[int, int]], cut: int) -> None:
+    data = bytearray(_WHOLE[:cut])
+    for at, value in flips:
+        if at < len(data):
+            data[at] = value
+    found = pdf_problem(bytes(data), 2)
+    assert found is None or found.code in ("pdf_unreadable", "pdf_encrypted", "pdf_too_few_pages")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.binary(max_size=2000))
+def test_any_bytes_as_an_image_are_a_problem_or_an_image(data: bytes) -> None:
+    found = image_problem(data)
+    assert found is None or found.code == "image_unreadable"
