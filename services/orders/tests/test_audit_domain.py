@@ -37,7 +37,7 @@ IMAGE_STANDARD = Standard("photo", "Site photo", False, ("image/png", "image/jpe
 
 
 def _pdf(data: bytes) -> Submitted:
-    return Submitted("application/pdf", len(data), data)
+    return Submitted.of("application/pdf", data)
 
 
 def _codes(problems: list[Problem]) -> list[tuple[str, str]]:
@@ -94,7 +94,7 @@ def test_type_size_presence_ownership_and_images() -> None:
         form={},
         standards=[PDF_STANDARD, IMAGE_STANDARD],
         materials={"plan": "f1", "photo": "f2", "extra": "f3"},
-        files={"plan": _pdf(big), "photo": Submitted("image/png", 10, broken_png())},
+        files={"plan": _pdf(big), "photo": Submitted.of("image/png", broken_png())},
     )
     assert _codes(problems) == [
         ("materials.plan", "too_large"),
@@ -105,7 +105,7 @@ def test_type_size_presence_ownership_and_images() -> None:
                   files={"photo": _pdf(pdf(1))})  # fmt: skip
     assert _codes(wrong) == [("materials.photo", "wrong_type")]
     assert audit(schema={}, form={}, standards=[IMAGE_STANDARD], materials={"photo": "f"},
-                 files={"photo": Submitted("image/png", 10, png())}) == []  # fmt: skip
+                 files={"photo": Submitted.of("image/png", png())}) == []  # fmt: skip
     missing = audit(schema={}, form={}, standards=[PDF_STANDARD, IMAGE_STANDARD], materials={"photo": "x"},
                     files={"photo": None})  # fmt: skip
     assert _codes(missing) == [("materials.plan", "material_missing"), ("materials.photo", "file_not_yours")]

@@ -44,6 +44,7 @@ async def upload(request: Request, user: CurrentUser) -> Response:
         raise PayloadTooLarge(f"the file is larger than {cap} bytes", slug="file-too-large")
     # read (and refuse) before a transaction is open: a slow upload must not hold a connection
     received = await service.read_upload(request.headers.get("content-type"), request.stream(), max_bytes=cap)
+    examined = await service.examine(received)
     fingerprint = UploadFingerprint(
         sha256=hashlib.sha256(received.data).hexdigest(),
         filename=received.filename,
@@ -51,7 +52,7 @@ async def upload(request: Request, user: CurrentUser) -> Response:
     )
     async with get_database(request).transaction() as conn:
         return await idempotent(
-            conn, request, user, fingerprint, lambda: service.store_upload(conn, user=user, upload=received)
+            conn, request, user, fingerprint, lambda: service.store_upload(conn, user=user, examined=examined)
         )
 
 
