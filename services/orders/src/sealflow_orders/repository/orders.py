@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sealflow_orders.models import categories, deliveries, order_counters, order_progress, orders
@@ -19,8 +19,12 @@ from sealkit.types import utcnow
 
 
 async def next_number(conn: AsyncConnection, day: str) -> int:
-    """The next counter of `day`, taken with one upsert (concurrent orders get distinct numbers)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    """The next order counter. On PostgreSQL a sequence (no row lock: concurrent orders never wait on
+    each other; a rolled-back order leaves a gap); on SQLite, where writers are serialised anyway, a
+    counter per day taken with one upsert."""
+    if conn.dialect.name == "postgresql":
+        return int((await conn.execute(sa.text("SELECT nextval('order_number_seq')"))).scalar_one())
+    dialect = sqlite
     stmt = (
         dialect.insert(order_counters)
         .values(day=day, last=1)

@@ -156,7 +156,6 @@ async def submit(
         "updated_at": now,
     }
     await repo.insert_application(conn, values)
-    await catalog_repo.count_application(conn, item.id)
     await _record(conn, application_id, user, problems, on_behalf=False)
     if not problems:
         order_id = await open_order(conn, ctx, application=values, item=item, enterprise=enterprise)
@@ -165,7 +164,10 @@ async def submit(
     assert row is not None
     if problems:
         await reminders.schedule_returned(conn, application=row, returned_at=now)
-    return await application_out(conn, row, lang)
+    out = await application_out(conn, row, lang)
+    # last: every submission for the item updates this one row, so its lock is held only until the commit
+    await catalog_repo.count_application(conn, item.id)
+    return out
 
 
 async def resubmit(
