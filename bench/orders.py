@@ -188,7 +188,8 @@ def list_seed(orders: int) -> list[Statement]:
         " SELECT gen_random_uuid(), c.ids[1 + i % 20], 'item ' || i, '', '{}', '{}', '[]',"
         " '{\"kind\": \"internal\", \"ticket_type\": \"bench\"}', 'internal', null, '[]', true, 1, 'item ' || i,"
         " now(), now() FROM generate_series(1, 100) i, (SELECT array_agg(id) ids FROM categories) c",
-        "INSERT INTO files VALUES (gen_random_uuid(), 'bench', 'licence.pdf', null, 'application/pdf', 1, 'x', now())",
+        "INSERT INTO files (id, owner_id, filename, content_type, size, sha256, created_at)"
+        " VALUES (gen_random_uuid(), 'bench', 'licence.pdf', 'application/pdf', 1, 'x', now())",
         "INSERT INTO enterprises SELECT gen_random_uuid(), 'enterprise ' || i, lpad(i::text, 18, '0'),"
         " (SELECT id FROM files LIMIT 1), 'verified', null, null, null, 'bench', now() - interval '1 day' + i * interval '1 ms', now()"
         " FROM generate_series(1, 1000) i",
