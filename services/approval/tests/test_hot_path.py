@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sealflow_approval import service
 from sealflow_approval.domain import Decision, Tally, group_outcome, request_outcome
 from sealflow_approval.main import create_app
-from sealflow_approval.repository import GROUP_OUTCOME_AFTER, REQUEST_OUTCOME_AFTER
+from sealflow_approval.repository.decision import GROUP_OUTCOME_AFTER, REQUEST_OUTCOME_AFTER
 from sealkit.auth import Principal
 from sealkit.contracts.approval import REQUEST_DECIDED, DecisionSubmission
 from sealkit.jsonutil import dumps, loads

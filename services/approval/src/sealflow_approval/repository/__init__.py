@@ -1,0 +1,55 @@
+"""Every approval query: the decision hot path (decision.py), the request's writers (writes.py), the reads."""
+
+from sealflow_approval.repository.decision import DECIDE_AT_ONCE, GROUP_OUTCOME_AFTER, REQUEST_OUTCOME_AFTER
+from sealflow_approval.repository.reads import (
+    due_deadlines,
+    due_reminders,
+    get_group,
+    get_request,
+    groups_and_tasks,
+    inbox,
+    is_approver_of,
+    list_requests,
+    timeline,
+)
+from sealflow_approval.repository.writes import (
+    TASK_OUT,
+    cancel_everything_pending,
+    cancel_task,
+    close_group,
+    count_on_group,
+    grow_group,
+    insert,
+    lock_request,
+    lock_request_of_task,
+    record_decision,
+    reschedule_reminder,
+    update_request,
+)
+
+__all__ = [
+    "DECIDE_AT_ONCE",
+    "GROUP_OUTCOME_AFTER",
+    "REQUEST_OUTCOME_AFTER",
+    "TASK_OUT",
+    "cancel_everything_pending",
+    "cancel_task",
+    "close_group",
+    "count_on_group",
+    "due_deadlines",
+    "due_reminders",
+    "get_group",
+    "get_request",
+    "groups_and_tasks",
+    "grow_group",
+    "inbox",
+    "insert",
+    "is_approver_of",
+    "list_requests",
+    "lock_request",
+    "lock_request_of_task",
+    "record_decision",
+    "reschedule_reminder",
+    "timeline",
+    "update_request",
+]

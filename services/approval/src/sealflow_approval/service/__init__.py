@@ -1,0 +1,27 @@
+"""Approval use cases. They run inside the caller's transaction (or one hot statement) and never commit."""
+
+from sealflow_approval.service.common import OVERSEERS, SYSTEM_ACTOR
+from sealflow_approval.service.decisions import decide, decide_at_once, delegate
+from sealflow_approval.service.requests import (
+    add_approver,
+    create_request,
+    get_request_view,
+    get_timeline,
+    withdraw,
+)
+from sealflow_approval.service.timers import apply_deadlines, send_reminders
+
+__all__ = [
+    "OVERSEERS",
+    "SYSTEM_ACTOR",
+    "add_approver",
+    "apply_deadlines",
+    "create_request",
+    "decide",
+    "decide_at_once",
+    "delegate",
+    "get_request_view",
+    "get_timeline",
+    "send_reminders",
+    "withdraw",
+]
