@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from sealkit.db import driver_connection
+from sealkit.db import HotConnection, driver_connection
 from sealkit.jsonutil import dumps
 
 # A result row of any shape (SQLAlchemy 2.1 types rows by their column tuple).
@@ -107,7 +107,7 @@ def _unnest_insert_sql(batches: Sequence[Batch]) -> str:
 _driver_sql: dict[int, tuple[Any, str, tuple[str, ...], dict[str, Any]]] = {}
 
 
-async def fetch_on_driver(driver: Any, stmt: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+async def fetch_on_driver(driver: HotConnection, stmt: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
     """Run a Core statement on an asyncpg connection (a `Database.statement()`); rows as dicts.
 
     The statement is compiled once (keep the statement object itself cached, as the hot paths do).

@@ -1,6 +1,6 @@
 """Every approval query: the decision hot path (decision.py), the request's writers (writes.py), the reads."""
 
-from sealflow_approval.repository.decision import DECIDE_AT_ONCE, GROUP_OUTCOME_AFTER, REQUEST_OUTCOME_AFTER
+from sealflow_approval.repository.decision import decide_at_once
 from sealflow_approval.repository.reads import (
     due_deadlines,
     due_reminders,
@@ -28,14 +28,12 @@ from sealflow_approval.repository.writes import (
 )
 
 __all__ = [
-    "DECIDE_AT_ONCE",
-    "GROUP_OUTCOME_AFTER",
-    "REQUEST_OUTCOME_AFTER",
     "TASK_OUT",
     "cancel_everything_pending",
     "cancel_task",
     "close_group",
     "count_on_group",
+    "decide_at_once",
     "due_deadlines",
     "due_reminders",
     "get_group",

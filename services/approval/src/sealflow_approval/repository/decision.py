@@ -1,113 +1,295 @@
-"""The decision hot path: one autocommit statement that records a decision and settles its group and request."""
+"""The decision hot path: ONE autocommit statement (`Database.statement()`: no BEGIN, no COMMIT) that records
+a decision and settles its group and its request when it does, with the audit entries and the
+`approval.request.decided` outbox rows. Built once as a Core statement of data-modifying CTEs, like
+ticketing's pool (`sealflow_ticketing.repository.pool`).
+
+How it stays correct without a transaction: it reads the task, its group and its request from the
+statement's snapshot, then locks the request with `version = <the version read>`. Every writer of a request
+bumps the version under that lock (repository.writes; tests/test_request_version.py checks every one), so
+if anyone committed since the snapshot was taken the lock finds no row and nothing is written: every write
+below hangs off `req`, the locked request. The caller then takes the transactional path, which also
+explains refusals (`service.decisions.decide`).
+"""
 
 from __future__ import annotations
 
-# The outcome rules of domain.group_outcome and domain.request_outcome, restated in SQL for the
-# one-statement decision below; tests/test_hot_path.py checks them against the domain on every small tally.
-# GROUP_OUTCOME_AFTER reads a group's columns and the decision ($9 approvals and $10 rejections it adds).
-GROUP_OUTCOME_AFTER = """CASE mode
-    WHEN 'all' THEN CASE WHEN rejected_count + $10 > 0 THEN 'rejected'
-                         WHEN approved_count + $9 = task_count THEN 'approved' ELSE 'pending' END
-    WHEN 'any' THEN CASE WHEN approved_count + $9 > 0 THEN 'approved'
-                         WHEN rejected_count + $10 = task_count THEN 'rejected' ELSE 'pending' END
-    ELSE CASE WHEN approved_count + $9 >= COALESCE(min_approvals, task_count) THEN 'approved'
-              WHEN task_count - rejected_count - $10 < COALESCE(min_approvals, task_count) THEN 'rejected'
-              ELSE 'pending' END
-END"""
-# REQUEST_OUTCOME_AFTER reads the request's combine and group_count and its group counts after the decision.
-REQUEST_OUTCOME_AFTER = """CASE combine
-    WHEN 'all' THEN CASE WHEN rejected_after > 0 THEN 'rejected'
-                         WHEN approved_after = group_count THEN 'approved' ELSE 'pending' END
-    ELSE CASE WHEN approved_after > 0 THEN 'approved'
-              WHEN rejected_after = group_count THEN 'rejected' ELSE 'pending' END
-END"""
+from datetime import datetime
+from functools import cache
+from typing import Any
+from uuid import UUID
 
-# A decision in ONE autocommit statement (Database.statement(): no BEGIN, no COMMIT), settling its group and
-# its request when it does. It reads the task, its group and its request from the statement's snapshot,
-# then locks the request with `version = <version read>`: every writer bumps the version under that lock,
-# so if anyone committed since the snapshot was taken the lock finds no row and nothing is written (the
-# caller then takes the transactional path, which also explains refusals). Every write below hangs off
-# `req`, the locked request, so it happens only then. When the group settles, its other pending tasks are
-# cancelled; when the request settles too, its other pending groups and tasks are, a `decided` audit entry
-# is written and the `approval.request.decided` event goes to the outbox, one row per destination ($18
-# the subscribers, then the request's callback URL unless it is one of them; $19 their row ids). An f-string:
-# its literal braces are doubled.
-DECIDE_AT_ONCE = f"""
-WITH s AS (
-    SELECT t.request_id, t.group_id, t.approver_id, t.status AS task_status,
-           r.version, r.status AS request_status, r.combine, r.group_count, r.approved_groups,
-           r.rejected_groups, r.title, r.applicant_id, r.callback_url,
-           g.status AS group_status, g.mode, g.min_approvals, g.task_count, g.approved_count, g.rejected_count
-    FROM approval_tasks t
-    JOIN approval_requests r ON r.id = t.request_id
-    JOIN approval_groups g ON g.id = t.group_id
-    WHERE t.id = $1
-), ok AS (
-    SELECT s.*, {GROUP_OUTCOME_AFTER} AS group_after
-    FROM s
-    WHERE task_status = 'pending' AND request_status = 'pending' AND group_status = 'pending'
-      AND CASE WHEN $7 THEN ($8::text IS NULL OR approver_id = $8)
-               ELSE approver_id = $6 AND ($8::text IS NULL OR $8 = $6) END
-), counted AS (
-    SELECT ok.*, approved_groups + (group_after = 'approved')::int AS approved_after,
-           rejected_groups + (group_after = 'rejected')::int AS rejected_after
-    FROM ok
-), fin AS (
-    SELECT counted.*,
-           CASE WHEN group_after = 'pending' THEN 'pending' ELSE {REQUEST_OUTCOME_AFTER} END AS request_after
-    FROM counted
-), req AS (
-    UPDATE approval_requests r
-    SET version = r.version + 1, approved_groups = fin.approved_after, rejected_groups = fin.rejected_after,
-        status = fin.request_after,
-        decided_at = CASE WHEN fin.request_after = 'pending' THEN r.decided_at ELSE $3 END
-    FROM fin WHERE r.id = fin.request_id AND r.version = fin.version AND r.status = 'pending'
-    RETURNING r.id
-), task AS (
-    UPDATE approval_tasks t
-    SET status = $2, decided_at = $3, comment = $4, channel = $5, decided_by = $6, next_remind_at = NULL
-    FROM req
-    WHERE t.id = $1 AND t.status = 'pending'
-    RETURNING t.id, t.approver_id, t.status, t.decided_at, t.comment, t.channel, t.approver_email,
-              t.email_approval, t.created_at, t.delegated_from
-), others AS (
-    UPDATE approval_tasks t SET status = 'cancelled', decided_at = $3
-    FROM req, fin
-    WHERE fin.group_after <> 'pending' AND t.id <> $1 AND t.status = 'pending'
-      AND (t.group_id = fin.group_id OR (fin.request_after <> 'pending' AND t.request_id = fin.request_id))
-), grp AS (
-    UPDATE approval_groups g
-    SET approved_count = g.approved_count + CASE WHEN g.id = fin.group_id THEN $9 ELSE 0 END,
-        rejected_count = g.rejected_count + CASE WHEN g.id = fin.group_id THEN $10 ELSE 0 END,
-        status = CASE WHEN g.id = fin.group_id THEN fin.group_after ELSE 'cancelled' END,
-        decided_at = CASE WHEN g.id = fin.group_id AND fin.group_after = 'pending' THEN g.decided_at ELSE $3 END
-    FROM req, fin
-    WHERE g.id = fin.group_id
-       OR (fin.request_after <> 'pending' AND g.request_id = fin.request_id AND g.status = 'pending')
-), aud AS (
-    INSERT INTO approval_audit (id, request_id, at, actor_id, action, channel, task_id, detail)
-    SELECT $11::uuid, fin.request_id, $3, $6, $12::text, $5, $1::uuid, $13::text::jsonb FROM req, fin
-    UNION ALL
-    SELECT $14::uuid, fin.request_id, $3, $6, 'decided', NULL, NULL::uuid,
-           json_build_object('status', fin.request_after)::jsonb
-    FROM req, fin WHERE fin.request_after <> 'pending'
-), evt AS (
-    INSERT INTO outbox (id, event_id, event_type, destination, body, status, attempts, next_attempt_at, created_at)
-    SELECT d.id, $15::uuid, 'approval.request.decided', d.url,
-           -- the body our JSON writer makes (compact, keys in the contract's order); $16 is its opening,
-           -- up to the request id, and $17 the event's decided_at
-           $16::text || fin.request_id || '","title":' || to_json(fin.title)::text
-               || ',"applicant_id":' || to_json(fin.applicant_id)::text
-               || ',"status":"' || fin.request_after || '","decided_at":"' || $17::text || '"}}}}',
-           'pending', 0, $3, $3
-    FROM req, fin,
-         unnest(array_append($18::text[],
-                             CASE WHEN fin.callback_url = ANY($18::text[]) THEN NULL ELSE fin.callback_url END),
-                $19::uuid[]) AS d(url, id)
-    WHERE fin.request_after <> 'pending' AND d.url IS NOT NULL
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql import ColumnElement
+
+from sealflow_approval.models import audit, groups, requests, tasks
+from sealflow_approval.repository.writes import TASK_OUT
+from sealkit.contracts.approval import REQUEST_DECIDED, RequestDecided
+from sealkit.db import HotConnection
+from sealkit.event_sql import EventInSql
+from sealkit.ids import new_id
+from sealkit.outbox import Outbox
+from sealkit.sql import fetch_on_driver
+
+Column = ColumnElement[Any]
+
+
+# The outcome rules of domain.group_outcome and domain.request_outcome, in terms of columns, for the
+# statement below; tests/test_hot_path.py checks them against the domain on every small tally.
+def group_outcome_after(
+    mode: Column,
+    min_approvals: Column,
+    task_count: Column,
+    approved_count: Column,
+    rejected_count: Column,
+    *,
+    approved: Column,
+    rejected: Column,
+) -> ColumnElement[str]:
+    """A pending group's outcome once a decision adds `approved` approvals and `rejected` rejections."""
+    approvals, rejections = approved_count + approved, rejected_count + rejected
+    needed = sa.func.coalesce(min_approvals, task_count)
+    every_approves = sa.case(
+        (rejections > 0, "rejected"), (approvals == task_count, "approved"), else_="pending"
+    )
+    one_approves = sa.case(
+        (approvals > 0, "approved"), (rejections == task_count, "rejected"), else_="pending"
+    )
+    quorum = sa.case(
+        (approvals >= needed, "approved"), (task_count - rejections < needed, "rejected"), else_="pending"
+    )
+    return sa.case((mode == "all", every_approves), (mode == "any", one_approves), else_=quorum)
+
+
+def request_outcome_after(
+    combine: Column, group_count: Column, approved_groups: Column, rejected_groups: Column
+) -> ColumnElement[str]:
+    """A request's outcome from its counts of approved and rejected groups."""
+    every_approves = sa.case(
+        (rejected_groups > 0, "rejected"), (approved_groups == group_count, "approved"), else_="pending"
+    )
+    one_approves = sa.case(
+        (approved_groups > 0, "approved"), (rejected_groups == group_count, "rejected"), else_="pending"
+    )
+    return sa.case((combine == "all", every_approves), else_=one_approves)
+
+
+# `approval.request.decided` as the decision writes it: these fields come from the settled request's row
+DECIDED = EventInSql(
+    REQUEST_DECIDED,
+    RequestDecided,
+    from_row=("request_id", "title", "applicant_id", "status"),
+    name="decided",
 )
-SELECT task.id, task.approver_id, task.status, task.decided_at, task.comment, task.channel,
-       task.approver_email, task.email_approval, task.created_at, task.delegated_from,
-       fin.group_after, fin.request_after
-FROM task, fin
-"""  # noqa: S608 - the outcome rules are constants of this module, not input
+
+
+def _param(name: str, column: sa.Column[Any]) -> Any:
+    return sa.bindparam(name, type_=column.type)
+
+
+@cache
+def decide_at_once_statement() -> Any:
+    """The statement (built once: building Core costs as much CPU as running it, bench/README.md)."""
+    task_id = _param("p_task", tasks.c.id)
+    now = _param("p_now", tasks.c.decided_at)
+    actor = _param("p_actor", tasks.c.decided_by)
+    channel = _param("p_channel", tasks.c.channel)
+    on_behalf_of = _param("p_on_behalf_of", tasks.c.approver_id)
+    as_service = sa.bindparam("p_as_service", type_=sa.Boolean)
+    approved = sa.bindparam("p_approved", type_=sa.Integer)  # 1 or 0, and p_rejected its complement
+    rejected = sa.bindparam("p_rejected", type_=sa.Integer)
+
+    read = (
+        sa.select(
+            tasks.c.request_id,
+            tasks.c.group_id,
+            tasks.c.approver_id,
+            tasks.c.status.label("task_status"),
+            requests.c.version,
+            requests.c.status.label("request_status"),
+            requests.c.combine,
+            requests.c.group_count,
+            requests.c.approved_groups,
+            requests.c.rejected_groups,
+            requests.c.title,
+            requests.c.applicant_id,
+            requests.c.callback_url,
+            groups.c.status.label("group_status"),
+            groups.c.mode,
+            groups.c.min_approvals,
+            groups.c.task_count,
+            groups.c.approved_count,
+            groups.c.rejected_count,
+        )
+        .join(requests, requests.c.id == tasks.c.request_id)
+        .join(groups, groups.c.id == tasks.c.group_id)
+        .where(tasks.c.id == task_id)
+        .cte("read")
+    )
+    # the caller's own pending task, or (the service role) the task of the approver it acts for
+    may_decide = sa.case(
+        (as_service, sa.or_(on_behalf_of.is_(None), read.c.approver_id == on_behalf_of)),
+        else_=sa.and_(read.c.approver_id == actor, sa.or_(on_behalf_of.is_(None), on_behalf_of == actor)),
+    )
+    group_after = group_outcome_after(
+        read.c.mode, read.c.min_approvals, read.c.task_count, read.c.approved_count, read.c.rejected_count,
+        approved=approved, rejected=rejected,
+    )  # fmt: skip
+    decided = (
+        sa.select(read, group_after.label("group_after"))
+        .where(
+            read.c.task_status == "pending",
+            read.c.request_status == "pending",
+            read.c.group_status == "pending",
+            may_decide,
+        )
+        .cte("decided")
+    )
+    counted = sa.select(
+        decided,
+        (decided.c.approved_groups + sa.cast(decided.c.group_after == "approved", sa.Integer)).label(
+            "approved_after"
+        ),
+        (decided.c.rejected_groups + sa.cast(decided.c.group_after == "rejected", sa.Integer)).label(
+            "rejected_after"
+        ),
+    ).cte("counted")
+    request_after = sa.case(
+        (counted.c.group_after == "pending", "pending"),
+        else_=request_outcome_after(
+            counted.c.combine, counted.c.group_count, counted.c.approved_after, counted.c.rejected_after
+        ),
+    )
+    fin = sa.select(counted, request_after.label("request_after")).cte("fin")
+    group_settles, request_settles = fin.c.group_after != "pending", fin.c.request_after != "pending"
+
+    # the lock: no row when anyone wrote the request since `read` (its version moved on)
+    req = (
+        sa.update(requests)
+        .where(requests.c.id == fin.c.request_id, requests.c.version == fin.c.version)
+        .where(requests.c.status == "pending")
+        .values(
+            version=requests.c.version + 1,
+            approved_groups=fin.c.approved_after,
+            rejected_groups=fin.c.rejected_after,
+            status=fin.c.request_after,
+            decided_at=sa.case((request_settles, now), else_=requests.c.decided_at),
+        )
+        .returning(requests.c.id)
+        .cte("req")
+    )
+    task = (
+        sa.update(tasks)
+        .where(tasks.c.id == task_id, tasks.c.status == "pending", tasks.c.request_id == req.c.id)
+        .values(
+            status=_param("p_status", tasks.c.status),
+            decided_at=now,
+            comment=_param("p_comment", tasks.c.comment),
+            channel=channel,
+            decided_by=actor,
+            next_remind_at=None,
+        )
+        .returning(*TASK_OUT)
+        .cte("task")
+    )
+    # a settled group cancels its other pending tasks; a settled request every pending task it has
+    others = (
+        sa.update(tasks)
+        .where(req.c.id == fin.c.request_id, group_settles)
+        .where(tasks.c.id != task_id, tasks.c.status == "pending")
+        .where(
+            sa.or_(
+                tasks.c.group_id == fin.c.group_id,
+                sa.and_(request_settles, tasks.c.request_id == fin.c.request_id),
+            )
+        )
+        .values(status="cancelled", decided_at=now)
+        .cte("others")
+    )
+    own_group = groups.c.id == fin.c.group_id
+    grp = (
+        sa.update(groups)
+        .where(req.c.id == fin.c.request_id)
+        .where(
+            sa.or_(
+                own_group,
+                sa.and_(
+                    request_settles, groups.c.request_id == fin.c.request_id, groups.c.status == "pending"
+                ),
+            )
+        )
+        .values(
+            approved_count=groups.c.approved_count + sa.case((own_group, approved), else_=0),
+            rejected_count=groups.c.rejected_count + sa.case((own_group, rejected), else_=0),
+            status=sa.case((own_group, fin.c.group_after), else_="cancelled"),
+            decided_at=sa.case(
+                (sa.and_(own_group, fin.c.group_after == "pending"), groups.c.decided_at), else_=now
+            ),
+        )
+        .cte("grp")
+    )
+    audited = ["id", "request_id", "at", "actor_id", "action", "channel", "task_id", "detail"]
+    decision_entry = sa.select(
+        _param("p_audit_id", audit.c.id), fin.c.request_id, now, actor,
+        _param("p_decision", audit.c.action), channel, task_id, sa.bindparam("p_detail", type_=JSONB),
+    ).where(req.c.id == fin.c.request_id)  # fmt: skip
+    settled_entry = sa.select(
+        _param("p_decided_audit_id", audit.c.id), fin.c.request_id, now, actor,
+        sa.literal("decided"), sa.null(), sa.null(), sa.func.jsonb_build_object("status", fin.c.request_after),
+    ).where(req.c.id == fin.c.request_id, request_settles)  # fmt: skip
+    aud = sa.insert(audit).from_select(audited, sa.union_all(decision_entry, settled_entry)).cte("aud")
+    settled = sa.select(fin).where(fin.c.request_id == req.c.id, request_settles).cte("settled")
+    announced = DECIDED.insert(
+        settled,
+        {
+            "request_id": settled.c.request_id,
+            "title": settled.c.title,
+            "applicant_id": settled.c.applicant_id,
+            "status": settled.c.request_after,
+        },
+        also_to=settled.c.callback_url,
+    ).cte("announced")
+    return (
+        sa.select(task, fin.c.group_after, fin.c.request_after)
+        .select_from(task.join(fin, sa.true()))
+        .add_cte(others, grp, aud, announced)
+    )
+
+
+async def decide_at_once(
+    driver: HotConnection,
+    outbox: Outbox,
+    task_id: UUID,
+    *,
+    status: str,
+    decision: str,
+    now: datetime,
+    comment: str | None,
+    channel: str | None,
+    actor: str,
+    as_service: bool,
+    on_behalf_of: str | None,
+) -> dict[str, Any] | None:
+    """Run the statement: the decided task with `group_after` and `request_after`, or None when it wrote
+    nothing (a refusal, or the request was written since the statement's snapshot)."""
+    approve = 1 if decision == "approve" else 0
+    params: dict[str, Any] = {
+        "p_task": task_id,
+        "p_status": status,
+        "p_decision": decision,
+        "p_now": now,
+        "p_comment": comment,
+        "p_channel": channel,
+        "p_actor": actor,
+        "p_as_service": as_service,
+        "p_on_behalf_of": on_behalf_of,
+        "p_approved": approve,
+        "p_rejected": 1 - approve,
+        "p_audit_id": new_id(),
+        "p_decided_audit_id": new_id(),
+        "p_detail": {"comment": comment} if comment else None,
+    }
+    # decided_at is the event's only field Python knows; the rest comes from the settled request
+    params.update(DECIDED.params(outbox, {"decided_at": now}, now=now))
+    rows = await fetch_on_driver(driver, decide_at_once_statement(), params)
+    return rows[0] if rows else None

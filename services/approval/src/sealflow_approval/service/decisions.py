@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sealflow_approval import repository as repo
@@ -23,9 +22,8 @@ from sealflow_approval.service.common import (
     task_row,
 )
 from sealkit.auth import Principal
-from sealkit.contracts.approval import REQUEST_DECIDED, TASK_CREATED, DecisionSubmission
-from sealkit.ids import new_id
-from sealkit.jsonutil import dumps
+from sealkit.contracts.approval import TASK_CREATED, DecisionSubmission
+from sealkit.db import HotConnection
 from sealkit.outbox import Outbox
 from sealkit.problems import Conflict, Forbidden, NotFound, Unprocessable
 from sealkit.types import utcnow
@@ -63,44 +61,26 @@ async def decide(
     return {"task": task, "group_status": group_status, "request_status": request_status}
 
 
-async def decide_at_once(driver: Any, outbox: Outbox, *, user: Principal, task_id: UUID, body: DecisionSubmission
-                         ) -> dict[str, Any] | None:  # fmt: skip
-    """A decision in one autocommit statement on PostgreSQL (repository.DECIDE_AT_ONCE), settling its
-    group and request when it does: the hot path (PERFORMANCE.md).
+async def decide_at_once(
+    driver: HotConnection, outbox: Outbox, *, user: Principal, task_id: UUID, body: DecisionSubmission
+) -> dict[str, Any] | None:
+    """A decision in one autocommit statement on PostgreSQL (repository.decision), settling its group
+    and request when it does: the hot path (PERFORMANCE.md).
 
     None when nothing was recorded (a refusal, or someone wrote the request meanwhile): the caller then
     runs `decide`, which records the decision or explains the refusal.
     """
-    now = utcnow()
-    approve = 1 if body.decision == "approve" else 0
-    detail = dumps({"comment": body.comment}).decode() if body.comment else None
-    destinations = list(dict.fromkeys(outbox.destinations(REQUEST_DECIDED)))
-    event_id = new_id()
-    found = await driver.fetchrow(
-        repo.DECIDE_AT_ONCE, task_id, decision_status(body.decision), now, body.comment, body.channel,
-        user.sub, user.has("service"), body.on_behalf_of, approve, 1 - approve, new_id(), body.decision, detail,
-        new_id(), event_id, _decided_body_opening(event_id, now), _JSON_DATETIME.dump_python(now, mode="json"),
-        destinations, [new_id() for _ in range(len(destinations) + 1)],
+    found = await repo.decide_at_once(
+        driver, outbox, task_id, status=decision_status(body.decision), decision=body.decision, now=utcnow(),
+        comment=body.comment, channel=body.channel, actor=user.sub, as_service=user.has("service"),
+        on_behalf_of=body.on_behalf_of,
     )  # fmt: skip
     if found is None:
         return None
-    task = dict(found)
-    group_status, request_status = task.pop("group_after"), task.pop("request_after")
+    group_status, request_status = found.pop("group_after"), found.pop("request_after")
     if request_status != "pending":
         outbox.wake()
-    return {"task": task, "group_status": group_status, "request_status": request_status}
-
-
-_JSON_DATETIME = TypeAdapter(datetime)  # a datetime as the contracts write it in JSON
-
-
-def _decided_body_opening(event_id: UUID, now: datetime) -> str:
-    """The `approval.request.decided` body as sealkit.outbox writes it, up to the request id's value, which
-    DECIDE_AT_ONCE appends with the rest of the event (that the request is decided is known only there)."""
-    body = dumps(
-        {"id": str(event_id), "type": REQUEST_DECIDED, "occurred_at": now, "data": {"request_id": ""}}
-    )
-    return body.decode().removesuffix('"}}')
+    return {"task": found, "group_status": group_status, "request_status": request_status}
 
 
 Recorded = tuple[Any, dict[str, Any], Any]  # (task with its request, the decided task, the group's counts)
