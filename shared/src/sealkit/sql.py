@@ -40,23 +40,33 @@ _PG = pg_asyncpg.dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy leaves
 _insert_sql_cache: dict[tuple[tuple[str, tuple[str, ...]], ...], str] = {}
 
 
-async def insert_rows(conn: AsyncConnection | Any, batches: Sequence[Batch]) -> None:
-    """Insert rows into several tables in one round trip on PostgreSQL; plain inserts elsewhere.
-
-    On PostgreSQL it is one statement, a CTE per table that inserts `unnest` of one array per column,
-    sent on the driver connection (a multi-table create costs one round trip instead of one per table).
-    Foreign keys are checked at the end of the statement, so parents and children can go together.
-    Each batch's rows must all have the same keys.
-    """
+async def insert_rows(conn: AsyncConnection, batches: Sequence[Batch]) -> None:
+    """Insert rows into several tables in one round trip on PostgreSQL, inside `conn`'s transaction;
+    plain inserts elsewhere (SQLite). See `insert_rows_at_once`."""
     batches = [(table, rows) for table, rows in batches if rows]
     if not batches:
         return
-    # an AsyncConnection (the request's transaction) or an asyncpg connection (Database.statement())
-    driver: Any = await driver_connection(conn) if isinstance(conn, AsyncConnection) else conn
+    driver = await driver_connection(conn)
     if driver is None:
         for table, rows in batches:
             await conn.execute(sa.insert(table), list(rows))
         return
+    await _insert_unnest(driver, batches)
+
+
+async def insert_rows_at_once(driver: HotConnection, batches: Sequence[Batch]) -> None:
+    """Insert rows into several tables as ONE autocommit statement on a `Database.statement()` connection.
+
+    The statement is a CTE per table that inserts `unnest` of one array per column (a multi-table create
+    costs one round trip instead of one per table). Foreign keys are checked at the end of the
+    statement, so parents and children can go together. Each batch's rows must all have the same keys.
+    """
+    batches = [(table, rows) for table, rows in batches if rows]
+    if batches:
+        await _insert_unnest(driver, batches)
+
+
+async def _insert_unnest(driver: HotConnection, batches: Sequence[Batch]) -> None:
     shape = tuple((table.name, tuple(rows[0])) for table, rows in batches)
     sql = _insert_sql_cache.get(shape)
     if sql is None:

@@ -28,8 +28,8 @@ from sealkit.app import OutboxDep, RuntimeDep
 from sealkit.auth import CurrentUser, current_user
 from sealkit.contracts.approval import DecisionSubmission
 from sealkit.db import DbConn
-from sealkit.idempotency import has_key, idempotent
-from sealkit.jsonutil import json_response
+from sealkit.hot_path import at_once_or_in_transaction
+from sealkit.idempotency import idempotent
 from sealkit.pagination import Page, clamp_limit, encode_cursor
 from sealkit.problems import Forbidden
 
@@ -50,19 +50,15 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 async def create_request(
     body: RequestCreate, request: Request, user: CurrentUser, runtime: RuntimeDep
 ) -> Response:
-    settings, db, outbox = runtime.settings, runtime.db, runtime.outbox
+    settings, outbox = runtime.settings, runtime.outbox
     remind = settings.reminder_interval_minutes if isinstance(settings, ApprovalSettings) else 0
-    # hot path (PERFORMANCE.md): the whole request is one statement, so it needs no transaction around it
-    if not has_key(request):
-        async with db.statement() as pg:
-            if pg is not None:
-                view = await service.create_request(
-                    pg, outbox, user=user, body=body, default_remind_minutes=remind
-                )
-                return json_response(view, status_code=201)
-    async with db.transaction() as conn:
-        return await idempotent(conn, request, user, body, lambda: service.create_request(
-            conn, outbox, user=user, body=body, default_remind_minutes=remind))  # fmt: skip
+    # hot path: the whole request is one statement, so it needs no transaction around it
+    return await at_once_or_in_transaction(
+        request,
+        at_once=lambda pg: service.create_request_at_once(pg, outbox, user=user, body=body, default_remind_minutes=remind),
+        in_transaction=lambda conn: service.create_request(conn, outbox, user=user, body=body, default_remind_minutes=remind),
+        idempotent_for=user, payload=body, status_code=201,
+    )  # fmt: skip
 
 
 @router.get("/approval-requests", response_model=Page[RequestSummary], summary="List approval requests")
@@ -183,18 +179,15 @@ async def inbox(
 async def decide(
     task_id: UUID, body: DecisionSubmission, request: Request, user: CurrentUser, runtime: RuntimeDep
 ) -> Response:
-    db, outbox = runtime.db, runtime.outbox
-    # hot path (PERFORMANCE.md): a decision is one autocommit statement, settling included;
-    # refusals, lost races and Idempotency-Key calls take the transaction below
-    if not has_key(request):
-        async with db.statement() as pg:
-            if pg is not None:
-                done = await service.decide_at_once(pg, outbox, user=user, task_id=task_id, body=body)
-                if done is not None:
-                    return json_response(done)
-    async with db.transaction() as conn:
-        return await idempotent(conn, request, user, body, lambda: service.decide(
-            conn, outbox, user=user, task_id=task_id, body=body), status_code=200)  # fmt: skip
+    outbox = runtime.outbox
+    # hot path: a decision is one autocommit statement, settling included; refusals, lost races and
+    # Idempotency-Key calls take the transaction
+    return await at_once_or_in_transaction(
+        request,
+        at_once=lambda pg: service.decide_at_once(pg, outbox, user=user, task_id=task_id, body=body),
+        in_transaction=lambda conn: service.decide(conn, outbox, user=user, task_id=task_id, body=body),
+        idempotent_for=user, payload=body,
+    )  # fmt: skip
 
 
 @router.post(

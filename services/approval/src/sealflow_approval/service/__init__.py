@@ -5,6 +5,7 @@ from sealflow_approval.service.decisions import decide, decide_at_once, delegate
 from sealflow_approval.service.requests import (
     add_approver,
     create_request,
+    create_request_at_once,
     get_request_view,
     get_timeline,
     withdraw,
@@ -17,6 +18,7 @@ __all__ = [
     "add_approver",
     "apply_deadlines",
     "create_request",
+    "create_request_at_once",
     "decide",
     "decide_at_once",
     "delegate",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -22,80 +23,117 @@ from sealflow_approval.service.common import (
 )
 from sealkit.auth import Principal
 from sealkit.contracts.approval import TASK_CREATED, TaskCreated
+from sealkit.db import HotConnection
 from sealkit.ids import new_id
 from sealkit.outbox import Outbox
 from sealkit.problems import Conflict, Forbidden, NotFound, Unprocessable
-from sealkit.sql import insert_rows
+from sealkit.sql import Batch, insert_rows, insert_rows_at_once
 from sealkit.tables import outbox as outbox_table
 from sealkit.types import utcnow
 
 
 async def create_request(
-    conn: AsyncConnection | Any,
+    conn: AsyncConnection,
     outbox: Outbox,
     *,
     user: Principal,
     body: RequestCreate,
     default_remind_minutes: int,
 ) -> RequestOut:
-    now = utcnow()
-    if body.deadline_at is not None and body.deadline_at <= now:
-        # a payload error like the schema's own: API.md promises every 422 its `errors` list
-        raise Unprocessable(
-            "deadline_at must be in the future",
-            slug="validation",
-            extra={"errors": [{"loc": ["body", "deadline_at"], "msg": "deadline_at must be in the future"}]},
-        )
-    remind = body.remind_every_minutes or default_remind_minutes or None
-    request_row: dict[str, Any] = {
-        "id": new_id(),
-        "title": body.title,
-        "form": body.form,
-        "applicant_id": user.sub,
-        "status": "pending",
-        "combine": body.combine,
-        "callback_url": str(body.callback_url) if body.callback_url else None,
-        "deadline_at": body.deadline_at,
-        "on_deadline": body.on_deadline or ("reject" if body.deadline_at else None),
-        "remind_every_minutes": remind,
-        "group_count": len(body.groups),
-        "approved_groups": 0,
-        "rejected_groups": 0,
-        "created_at": now,
-        "decided_at": None,
-    }
-    group_rows: list[dict[str, Any]] = []
-    task_rows: list[dict[str, Any]] = []
-    events: list[tuple[str, TaskCreated]] = []
-    for position, g in enumerate(body.groups):
-        group_row = {
+    """Open a request in the caller's transaction: one statement on PostgreSQL (sealkit.sql.insert_rows)."""
+    new = _NewRequest.of(user, body, default_remind_minutes)
+    await insert_rows(conn, new.batches(outbox.rows_for(conn, new.events)))
+    return new.view()
+
+
+async def create_request_at_once(
+    driver: HotConnection,
+    outbox: Outbox,
+    *,
+    user: Principal,
+    body: RequestCreate,
+    default_remind_minutes: int,
+) -> RequestOut:
+    """`create_request` as one autocommit statement on a `Database.statement()` connection (the hot path)."""
+    new = _NewRequest.of(user, body, default_remind_minutes)
+    await insert_rows_at_once(driver, new.batches(outbox.rows_for(None, new.events)))
+    outbox.wake()
+    return new.view()
+
+
+@dataclass(frozen=True, slots=True)
+class _NewRequest:
+    """The rows a new request writes: the request, its groups and tasks, its first audit entry, and the
+    `approval.task.created` events for its approvers."""
+
+    request: dict[str, Any]
+    groups: list[dict[str, Any]]
+    tasks: list[dict[str, Any]]
+    events: list[tuple[str, TaskCreated]]
+    audit: dict[str, Any]
+
+    @classmethod
+    def of(cls, user: Principal, body: RequestCreate, default_remind_minutes: int) -> _NewRequest:
+        now = utcnow()
+        if body.deadline_at is not None and body.deadline_at <= now:
+            # a payload error like the schema's own: the REST contract promises every 422 its `errors` list
+            raise Unprocessable(
+                "deadline_at must be in the future",
+                slug="validation",
+                extra={
+                    "errors": [{"loc": ["body", "deadline_at"], "msg": "deadline_at must be in the future"}]
+                },
+            )
+        remind = body.remind_every_minutes or default_remind_minutes or None
+        request_row: dict[str, Any] = {
             "id": new_id(),
-            "request_id": request_row["id"],
-            "position": position,
-            "name": g.name,
-            "mode": g.mode,
-            "min_approvals": g.min_approvals,
+            "title": body.title,
+            "form": body.form,
+            "applicant_id": user.sub,
             "status": "pending",
-            "task_count": len(g.approvers),
-            "approved_count": 0,
-            "rejected_count": 0,
+            "combine": body.combine,
+            "callback_url": str(body.callback_url) if body.callback_url else None,
+            "deadline_at": body.deadline_at,
+            "on_deadline": body.on_deadline or ("reject" if body.deadline_at else None),
+            "remind_every_minutes": remind,
+            "group_count": len(body.groups),
+            "approved_groups": 0,
+            "rejected_groups": 0,
+            "created_at": now,
+            "decided_at": None,
         }
-        group_rows.append(group_row)
-        for approver in g.approvers:
-            task = task_row(request_row["id"], group_row["id"], approver, now, remind)
-            task_rows.append(task)
-            events.append((TASK_CREATED, task_created(task, group_row, request_row)))
-    # `conn` is the request's transaction, or (the hot path) an asyncpg connection from
-    # Database.statement(): the whole request is one statement either way (sealkit.sql.insert_rows)
-    in_transaction = isinstance(conn, AsyncConnection)
-    await insert_rows(conn, [
-        (requests, [request_row]), (groups, group_rows), (tasks, task_rows),
-        (audit, [audit_row(request_row["id"], user.sub, "created", at=now)]),
-        (outbox_table, outbox.rows_for(conn if in_transaction else None, events)),
-    ])  # fmt: skip
-    if not in_transaction:
-        outbox.wake()
-    return request_view(request_row, group_rows, task_rows)
+        group_rows: list[dict[str, Any]] = []
+        task_rows: list[dict[str, Any]] = []
+        events: list[tuple[str, TaskCreated]] = []
+        for position, g in enumerate(body.groups):
+            group_row = {
+                "id": new_id(),
+                "request_id": request_row["id"],
+                "position": position,
+                "name": g.name,
+                "mode": g.mode,
+                "min_approvals": g.min_approvals,
+                "status": "pending",
+                "task_count": len(g.approvers),
+                "approved_count": 0,
+                "rejected_count": 0,
+            }
+            group_rows.append(group_row)
+            for approver in g.approvers:
+                task = task_row(request_row["id"], group_row["id"], approver, now, remind)
+                task_rows.append(task)
+                events.append((TASK_CREATED, task_created(task, group_row, request_row)))
+        created = audit_row(request_row["id"], user.sub, "created", at=now)
+        return cls(request_row, group_rows, task_rows, events, created)
+
+    def batches(self, outbox_rows: list[dict[str, Any]]) -> list[Batch]:
+        return [
+            (requests, [self.request]), (groups, self.groups), (tasks, self.tasks), (audit, [self.audit]),
+            (outbox_table, outbox_rows),
+        ]  # fmt: skip
+
+    def view(self) -> RequestOut:
+        return request_view(self.request, self.groups, self.tasks)
 
 
 async def get_request_view(conn: AsyncConnection, *, user: Principal, request_id: UUID) -> RequestOut:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -35,6 +34,7 @@ from sealkit.contracts.ticketing import (
     TicketFeedback,
     TicketResolved,
 )
+from sealkit.db import HotConnection
 from sealkit.outbox import Outbox
 from sealkit.problems import Conflict, Forbidden, NotFound
 from sealkit.types import utcnow
@@ -42,18 +42,15 @@ from sealkit.types import utcnow
 BREAKERS = ("supervisor", "admin")
 
 
-async def claim(conn: AsyncConnection | Any, *, user: Principal, body: ClaimIn | None) -> TicketOut | None:
-    """The next ticket in pool order, now the caller's; None when nothing (of those types) is queued.
+async def claim(conn: AsyncConnection, *, user: Principal, body: ClaimIn | None) -> TicketOut | None:
+    """The next ticket in pool order, now the caller's; None when nothing (of those types) is queued."""
+    row = await repo.claim(conn, user.sub, body.types if body else None, utcnow())
+    return None if row is None else ticket_out(row)
 
-    `conn` is the request's transaction, or an asyncpg connection from Database.statement(): on
-    PostgreSQL the claim and its timeline entry are one statement, so it needs no transaction (the hot path).
-    """
-    now = utcnow()
-    types = body.types if body else None
-    if isinstance(conn, AsyncConnection):
-        row = await repo.claim(conn, user.sub, types, now)
-        return None if row is None else ticket_out(row)
-    found = await repo.claim_at_once(conn, user.sub, types, now)
+
+async def claim_at_once(driver: HotConnection, *, user: Principal, body: ClaimIn | None) -> TicketOut | None:
+    """`claim` as one autocommit statement on PostgreSQL, the claim and its timeline entry (the hot path)."""
+    found = await repo.claim_at_once(driver, user.sub, body.types if body else None, utcnow())
     return None if found is None else ticket_out(found)
 
 
@@ -170,7 +167,7 @@ async def post_result(
 
 
 async def post_result_at_once(
-    driver: Any, outbox: Outbox, *, user: Principal, ticket_id: UUID, body: ResultIn
+    driver: HotConnection, outbox: Outbox, *, user: Principal, ticket_id: UUID, body: ResultIn
 ) -> TicketOut | None:
     """`post_result` as one autocommit statement on PostgreSQL (the hot path): the resolution, its
     timeline entry and the `ticket.resolved` outbox rows. None when it was refused: the caller then runs
