@@ -9,8 +9,8 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
+from sealflow_approval import access, service
 from sealflow_approval import repository as repo
-from sealflow_approval import service
 from sealflow_approval.config import ApprovalSettings
 from sealflow_approval.domain import RequestStatus, TaskStatus
 from sealflow_approval.schemas import (
@@ -70,7 +70,7 @@ async def list_requests(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[RequestSummary]:
-    if not mine and not user.has(*service.OVERSEERS):
+    if not mine and not access.oversees(user):
         raise Forbidden("listing everyone's requests needs the admin or monitor role")
     limit = clamp_limit(limit)
     rows = await repo.list_requests(

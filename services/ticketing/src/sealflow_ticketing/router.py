@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from sealflow_ticketing import repository as repo
 from sealflow_ticketing import service
+from sealflow_ticketing.access import Admin, Agent, Overseer, Supervisor
 from sealflow_ticketing.domain import TicketStatus
 from sealflow_ticketing.schemas import (
     AgentKpi,
@@ -33,18 +34,16 @@ from sealflow_ticketing.schemas import (
     TypeKpi,
 )
 from sealkit.app import OutboxDep, RuntimeDep
-from sealkit.auth import CurrentUser, Principal, require_roles
+from sealkit.auth import CurrentUser, current_user
 from sealkit.db import DbConn, HotConnection
 from sealkit.hot_path import at_once_or_in_transaction
 from sealkit.idempotency import idempotent
 from sealkit.pagination import Page, clamp_limit
 from sealkit.problems import NotFound
 
-router = APIRouter(prefix="/v1", tags=["ticketing"])
-Admin = Annotated[Principal, Depends(require_roles("admin"))]
-Agent = Annotated[Principal, Depends(require_roles("agent"))]
-Supervisor = Annotated[Principal, Depends(require_roles("supervisor", "admin"))]
-Overseer = Annotated[Principal, Depends(require_roles("supervisor", "monitor", "admin"))]
+# Authenticate before anything else (route dependencies run first), so a bad token never costs a
+# database connection; CurrentUser and the role-gated callers of `access` reuse this cached result.
+router = APIRouter(prefix="/v1", tags=["ticketing"], dependencies=[Depends(current_user)])
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"description": "the ticket is not in a state that allows it"}
 }

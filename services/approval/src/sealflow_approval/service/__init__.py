@@ -1,6 +1,6 @@
 """Approval use cases. They run inside the caller's transaction (or one hot statement) and never commit."""
 
-from sealflow_approval.service.common import OVERSEERS, SYSTEM_ACTOR
+from sealflow_approval.service.common import SYSTEM_ACTOR
 from sealflow_approval.service.decisions import decide, decide_at_once, delegate
 from sealflow_approval.service.requests import (
     add_approver,
@@ -13,7 +13,6 @@ from sealflow_approval.service.requests import (
 from sealflow_approval.service.timers import apply_deadlines, send_reminders
 
 __all__ = [
-    "OVERSEERS",
     "SYSTEM_ACTOR",
     "add_approver",
     "apply_deadlines",

@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from sealflow_approval import access
 from sealflow_approval import repository as repo
 from sealflow_approval.models import audit, tasks
 from sealflow_approval.schemas import ApproverIn, GroupOut, RequestOut, TaskOut
@@ -19,7 +20,6 @@ from sealkit.outbox import Outbox
 from sealkit.problems import Conflict, NotFound
 from sealkit.sql import AnyRow
 
-OVERSEERS = ("admin", "monitor")
 SYSTEM_ACTOR = "system"
 
 
@@ -116,10 +116,8 @@ def request_view(request: Any, group_rows: Any, task_rows: Any) -> RequestOut:
 
 async def sees_request(conn: AsyncConnection, user: Principal, row: Any) -> bool:
     """Whether the caller may see the task's request: then a refusal is 403, otherwise 404 hides it."""
-    return (
-        row.applicant_id == user.sub
-        or user.has(*OVERSEERS)
-        or await repo.is_approver_of(conn, row.request_id, user.sub)
+    return access.sees_without_asking(user, row.applicant_id) or await repo.is_approver_of(
+        conn, row.request_id, user.sub
     )
 
 
@@ -163,7 +161,7 @@ async def insert_task(conn: AsyncConnection, task: dict[str, Any], approver_id: 
 
 
 async def ensure_visible(conn: AsyncConnection, user: Principal, request: AnyRow) -> None:
-    if request.applicant_id == user.sub or user.has(*OVERSEERS):
+    if access.sees_without_asking(user, request.applicant_id):
         return
     if not await repo.is_approver_of(conn, request.id, user.sub):
         raise NotFound("approval request not found")

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from sealflow_approval import access
 from sealflow_approval import repository as repo
 from sealflow_approval.domain import RequestStatus, Tally, decision_status, group_outcome, request_outcome
 from sealflow_approval.models import audit
@@ -72,7 +73,7 @@ async def decide_at_once(
     """
     found = await repo.decide_at_once(
         driver, outbox, task_id, status=decision_status(body.decision), decision=body.decision, now=utcnow(),
-        comment=body.comment, channel=body.channel, actor=user.sub, as_service=user.has("service"),
+        comment=body.comment, channel=body.channel, actor=user.sub, as_service=access.acts_for_approvers(user),
         on_behalf_of=body.on_behalf_of,
     )  # fmt: skip
     if found is None:
@@ -115,11 +116,11 @@ async def _record(
 async def _authorize_decider(
     conn: AsyncConnection, user: Principal, row: Any, body: DecisionSubmission
 ) -> None:
-    if user.has("service"):
+    if access.acts_for_approvers(user):
         if body.on_behalf_of is not None and body.on_behalf_of != row.approver_id:
             raise Conflict("the task now belongs to another approver", slug="approver-changed")
         return
-    if row.approver_id == user.sub and body.on_behalf_of in (None, user.sub):
+    if access.decides_own_task(user, row.approver_id, body.on_behalf_of):
         return
     if not await sees_request(conn, user, row):
         raise NotFound("task not found")
@@ -135,7 +136,7 @@ async def delegate(
     row = await repo.lock_request_of_task(conn, task_id)
     if row is None:
         raise NotFound("task not found")
-    if row.approver_id != user.sub and not user.has("admin"):
+    if not access.may_delegate(user, row.approver_id):
         if await sees_request(conn, user, row):
             raise Forbidden("only the task's approver (or an admin) may delegate it")
         raise NotFound("task not found")

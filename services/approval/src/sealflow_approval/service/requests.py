@@ -8,11 +8,11 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from sealflow_approval import access
 from sealflow_approval import repository as repo
 from sealflow_approval.models import audit, groups, requests, tasks
 from sealflow_approval.schemas import AddApprover, RequestCreate, RequestOut, TaskOut, TimelineEntry
 from sealflow_approval.service.common import (
-    OVERSEERS,
     audit_row,
     ensure_visible,
     finish,
@@ -157,8 +157,8 @@ async def withdraw(conn: AsyncConnection, outbox: Outbox, *, user: Principal, re
     request = await repo.lock_request(conn, request_id)
     if request is None:
         raise NotFound("approval request not found")
-    if request.applicant_id != user.sub:
-        if user.has(*OVERSEERS) or await repo.is_approver_of(conn, request_id, user.sub):
+    if not access.may_withdraw(user, request.applicant_id):
+        if access.oversees(user) or await repo.is_approver_of(conn, request_id, user.sub):
             raise Forbidden("only the applicant may withdraw a request")
         raise NotFound("approval request not found")
     if request.status != "pending":
@@ -183,7 +183,7 @@ async def add_approver(
         raise NotFound("approval group not found")
     if not (
         request.applicant_id == user.sub
-        or user.has("admin")
+        or access.is_admin(user)
         or await repo.is_approver_of(conn, request_id, user.sub)
     ):
         raise NotFound("approval group not found")

@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from sealflow_ticketing import domain
+from sealflow_ticketing import access, domain
 from sealflow_ticketing import repository as repo
 from sealflow_ticketing.models import ticket_events, tickets
 from sealflow_ticketing.schemas import TicketCreate, TicketOut, TicketTypeIn, TicketTypeOut, TicketTypeUpdate
@@ -32,8 +32,6 @@ from sealkit.sql import insert_rows, insert_rows_at_once
 from sealkit.tables import outbox as outbox_table
 from sealkit.types import utcnow
 
-ON_BEHALF = ("service", "staff", "supervisor", "admin")
-
 
 async def create_type(conn: AsyncConnection, *, body: TicketTypeIn) -> TicketTypeOut:
     now = utcnow()
@@ -55,7 +53,7 @@ async def update_type(conn: AsyncConnection, *, key: str, body: TicketTypeUpdate
 async def create_ticket(
     conn: AsyncConnection, outbox: Outbox, *, user: Principal, body: TicketCreate
 ) -> TicketOut:
-    """Open a ticket for the caller (or, for ON_BEHALF roles, for someone else) in the caller's transaction."""
+    """Open a ticket for the caller (or, for access.ON_BEHALF roles, for someone else) in the caller's transaction."""
     return ticket_out(await open_ticket(conn, outbox, **_asked_by(user, body)))
 
 
@@ -84,7 +82,7 @@ class NewTicket(TypedDict):
 
 def _asked_by(user: Principal, body: TicketCreate) -> NewTicket:
     requester = body.requester or Requester(id=user.sub, email=user.email)
-    if requester.id != user.sub and not user.has(*ON_BEHALF):
+    if not access.may_open_for(user, requester.id):
         raise Forbidden("only service, staff, supervisor or admin may open a ticket for someone else")
     return NewTicket(
         actor=user.sub,

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from sealflow_ticketing import domain, priority
+from sealflow_ticketing import access, domain, priority
 from sealflow_ticketing import repository as repo
 from sealflow_ticketing.models import ticket_events, tickets
 from sealflow_ticketing.schemas import (
@@ -38,8 +38,6 @@ from sealkit.db import HotConnection
 from sealkit.outbox import Outbox
 from sealkit.problems import Conflict, Forbidden, NotFound
 from sealkit.types import utcnow
-
-BREAKERS = ("supervisor", "admin")
 
 
 async def claim(conn: AsyncConnection, *, user: Principal, body: ClaimIn | None) -> TicketOut | None:
@@ -100,7 +98,7 @@ async def lock(conn: AsyncConnection, *, user: Principal, ticket_id: UUID, body:
 async def unlock(conn: AsyncConnection, *, user: Principal, ticket_id: UUID) -> LockOut:
     """The assignee releases the lock, or a supervisor breaks it; unlocking an unlocked ticket is a no-op."""
     row = ensure_visible(user, await repo.lock_ticket(conn, ticket_id))
-    if row.assignee != user.sub and not user.has(*BREAKERS):
+    if not access.may_unlock(user, row.assignee):
         raise Forbidden("only the assignee or a supervisor may unlock the ticket")
     now = utcnow()
     if not domain.is_locked(row.locked_until, now):
@@ -184,7 +182,7 @@ async def feedback(
 ) -> TicketOut:
     """The requester accepts (closed) or reopens (queued again, priority raised, a fresh SLA)."""
     row = ensure_visible(user, await repo.lock_ticket(conn, ticket_id))
-    if row.requester_id != user.sub and not user.has("service"):
+    if not access.may_give_feedback(user, row.requester_id):
         raise Forbidden("only the ticket's requester may give feedback")
     if row.status != "resolved":
         raise Conflict(f"the ticket is {row.status}; feedback is for a resolved ticket")
