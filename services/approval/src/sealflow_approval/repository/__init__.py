@@ -2,6 +2,7 @@
 
 from sealflow_approval.repository.decision import decide_at_once
 from sealflow_approval.repository.reads import (
+    approves_in_group,
     due_deadlines,
     due_reminders,
     get_group,
@@ -29,6 +30,7 @@ from sealflow_approval.repository.writes import (
 
 __all__ = [
     "TASK_OUT",
+    "approves_in_group",
     "cancel_everything_pending",
     "cancel_task",
     "close_group",

@@ -43,6 +43,16 @@ async def is_approver_of(conn: AsyncConnection, request_id: UUID, user_id: str) 
     return found.first() is not None
 
 
+async def approves_in_group(conn: AsyncConnection, group_id: UUID, user_id: str) -> bool:
+    """Whether `user_id` holds a live (not cancelled) task in the group."""
+    found = await conn.execute(
+        sa.select(tasks.c.id)
+        .where(tasks.c.group_id == group_id, tasks.c.approver_id == user_id, tasks.c.status != "cancelled")
+        .limit(1)
+    )
+    return found.first() is not None
+
+
 async def list_requests(
     conn: AsyncConnection, *, applicant_id: str | None, status: str | None, cursor: str | None, limit: int
 ) -> Rows:

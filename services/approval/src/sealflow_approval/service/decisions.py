@@ -144,6 +144,9 @@ async def delegate(
         raise Conflict(f"the request is already {row.request_status}", slug="task-not-pending")
     if body.to.id == row.approver_id:
         raise Unprocessable("a task cannot be delegated to its own approver", slug="delegate-to-self")
+    refusal = access.why_not_delegate_to(user, applicant_id=row.applicant_id, to_id=body.to.id)
+    if refusal is not None:
+        raise Forbidden(refusal[1], slug=refusal[0])
     now = utcnow()
     old = await repo.cancel_task(conn, task_id, at=now, by=user.sub, comment=body.comment)
     if old is None:

@@ -84,6 +84,15 @@ class _NewRequest:
                     "errors": [{"loc": ["body", "deadline_at"], "msg": "deadline_at must be in the future"}]
                 },
             )
+        misplaced = access.applicant_among_approvers(
+            user.sub, [[a.id for a in g.approvers] for g in body.groups]
+        )
+        if misplaced:
+            raise Unprocessable(
+                access.APPLICANT_IS_NO_APPROVER,
+                slug="validation",
+                extra={"errors": [{"loc": loc, "msg": access.APPLICANT_IS_NO_APPROVER} for loc in misplaced]},
+            )
         remind = body.remind_every_minutes or default_remind_minutes or None
         request_row: dict[str, Any] = {
             "id": new_id(),
@@ -176,17 +185,24 @@ async def add_approver(
     group_id: UUID,
     body: AddApprover,
 ) -> TaskOut:
-    """加签: a new approver joins a pending group (by the applicant, an approver of the group, or admin)."""
+    """加签: a new approver joins a pending group, added by an approver of that group or an admin
+    (access.why_not_add_approver); whoever cannot see the request gets 404, as everywhere."""
     request = await repo.lock_request(conn, request_id)
     group = await repo.get_group(conn, group_id)
     if request is None or group is None or group.request_id != request_id:
         raise NotFound("approval group not found")
+    in_group = await repo.approves_in_group(conn, group_id, user.sub)
     if not (
-        request.applicant_id == user.sub
-        or access.is_admin(user)
+        in_group
+        or access.sees_without_asking(user, request.applicant_id)
         or await repo.is_approver_of(conn, request_id, user.sub)
     ):
         raise NotFound("approval group not found")
+    refusal = access.why_not_add_approver(
+        user, applicant_id=request.applicant_id, new_approver_id=body.id, approves_in_group=in_group
+    )
+    if refusal is not None:
+        raise Forbidden(refusal[1], slug=refusal[0])
     if request.status != "pending" or group.status != "pending":
         raise Conflict(
             f"the group is already {group.status if request.status == 'pending' else request.status}",
