@@ -26,6 +26,17 @@ def insert_ignoring_conflicts(conn: AsyncConnection, table: sa.Table, values: di
     return dialect.insert(table).values(**values).on_conflict_do_nothing()
 
 
+def constant(value: str | int) -> sa.ColumnElement[Any]:
+    """A constant written into the SQL text instead of sent as a bind parameter. For hot statements built
+    once: their parameters are then only what changes per call, and asyncpg encodes every parameter on
+    every call (a statement of 70 parameters, most of them constants, cost ≈ 60 µs more CPU per call)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError(f"constant() takes a str or an int, not {type(value).__name__}")
+    if isinstance(value, int):
+        return sa.literal_column(str(value), sa.Integer)
+    return sa.literal_column("'" + value.replace("'", "''") + "'", sa.Text)
+
+
 S = TypeVar("S", bound=sa.Select[Any])
 
 

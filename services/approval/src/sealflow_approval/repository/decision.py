@@ -29,9 +29,13 @@ from sealkit.db import HotConnection
 from sealkit.event_sql import EventInSql
 from sealkit.ids import new_id
 from sealkit.outbox import Outbox
-from sealkit.sql import fetch_on_driver
+from sealkit.sql import constant, fetch_on_driver
 
 Column = ColumnElement[Any]
+# the statement's constants are written into its text, so its parameters are what changes per call
+PENDING, APPROVED, REJECTED, CANCELLED = (
+    constant(s) for s in ("pending", "approved", "rejected", "cancelled")
+)
 
 
 # The outcome rules of domain.group_outcome and domain.request_outcome, in terms of columns, for the
@@ -50,15 +54,17 @@ def group_outcome_after(
     approvals, rejections = approved_count + approved, rejected_count + rejected
     needed = sa.func.coalesce(min_approvals, task_count)
     every_approves = sa.case(
-        (rejections > 0, "rejected"), (approvals == task_count, "approved"), else_="pending"
+        (rejections > constant(0), REJECTED), (approvals == task_count, APPROVED), else_=PENDING
     )
     one_approves = sa.case(
-        (approvals > 0, "approved"), (rejections == task_count, "rejected"), else_="pending"
+        (approvals > constant(0), APPROVED), (rejections == task_count, REJECTED), else_=PENDING
     )
     quorum = sa.case(
-        (approvals >= needed, "approved"), (task_count - rejections < needed, "rejected"), else_="pending"
+        (approvals >= needed, APPROVED), (task_count - rejections < needed, REJECTED), else_=PENDING
     )
-    return sa.case((mode == "all", every_approves), (mode == "any", one_approves), else_=quorum)
+    return sa.case(
+        (mode == constant("all"), every_approves), (mode == constant("any"), one_approves), else_=quorum
+    )
 
 
 def request_outcome_after(
@@ -66,12 +72,12 @@ def request_outcome_after(
 ) -> ColumnElement[str]:
     """A request's outcome from its counts of approved and rejected groups."""
     every_approves = sa.case(
-        (rejected_groups > 0, "rejected"), (approved_groups == group_count, "approved"), else_="pending"
+        (rejected_groups > constant(0), REJECTED), (approved_groups == group_count, APPROVED), else_=PENDING
     )
     one_approves = sa.case(
-        (approved_groups > 0, "approved"), (rejected_groups == group_count, "rejected"), else_="pending"
+        (approved_groups > constant(0), APPROVED), (rejected_groups == group_count, REJECTED), else_=PENDING
     )
-    return sa.case((combine == "all", every_approves), else_=one_approves)
+    return sa.case((combine == constant("all"), every_approves), else_=one_approves)
 
 
 # `approval.request.decided` as the decision writes it: these fields come from the settled request's row
@@ -138,38 +144,38 @@ def decide_at_once_statement() -> Any:
     decided = (
         sa.select(read, group_after.label("group_after"))
         .where(
-            read.c.task_status == "pending",
-            read.c.request_status == "pending",
-            read.c.group_status == "pending",
+            read.c.task_status == PENDING,
+            read.c.request_status == PENDING,
+            read.c.group_status == PENDING,
             may_decide,
         )
         .cte("decided")
     )
     counted = sa.select(
         decided,
-        (decided.c.approved_groups + sa.cast(decided.c.group_after == "approved", sa.Integer)).label(
+        (decided.c.approved_groups + sa.cast(decided.c.group_after == APPROVED, sa.Integer)).label(
             "approved_after"
         ),
-        (decided.c.rejected_groups + sa.cast(decided.c.group_after == "rejected", sa.Integer)).label(
+        (decided.c.rejected_groups + sa.cast(decided.c.group_after == REJECTED, sa.Integer)).label(
             "rejected_after"
         ),
     ).cte("counted")
     request_after = sa.case(
-        (counted.c.group_after == "pending", "pending"),
+        (counted.c.group_after == PENDING, PENDING),
         else_=request_outcome_after(
             counted.c.combine, counted.c.group_count, counted.c.approved_after, counted.c.rejected_after
         ),
     )
     fin = sa.select(counted, request_after.label("request_after")).cte("fin")
-    group_settles, request_settles = fin.c.group_after != "pending", fin.c.request_after != "pending"
+    group_settles, request_settles = fin.c.group_after != PENDING, fin.c.request_after != PENDING
 
     # the lock: no row when anyone wrote the request since `read` (its version moved on)
     req = (
         sa.update(requests)
         .where(requests.c.id == fin.c.request_id, requests.c.version == fin.c.version)
-        .where(requests.c.status == "pending")
+        .where(requests.c.status == PENDING)
         .values(
-            version=requests.c.version + 1,
+            version=requests.c.version + constant(1),
             approved_groups=fin.c.approved_after,
             rejected_groups=fin.c.rejected_after,
             status=fin.c.request_after,
@@ -180,14 +186,14 @@ def decide_at_once_statement() -> Any:
     )
     task = (
         sa.update(tasks)
-        .where(tasks.c.id == task_id, tasks.c.status == "pending", tasks.c.request_id == req.c.id)
+        .where(tasks.c.id == task_id, tasks.c.status == PENDING, tasks.c.request_id == req.c.id)
         .values(
             status=_param("p_status", tasks.c.status),
             decided_at=now,
             comment=_param("p_comment", tasks.c.comment),
             channel=channel,
             decided_by=actor,
-            next_remind_at=None,
+            next_remind_at=sa.null(),
         )
         .returning(*TASK_OUT)
         .cte("task")
@@ -196,14 +202,14 @@ def decide_at_once_statement() -> Any:
     others = (
         sa.update(tasks)
         .where(req.c.id == fin.c.request_id, group_settles)
-        .where(tasks.c.id != task_id, tasks.c.status == "pending")
+        .where(tasks.c.id != task_id, tasks.c.status == PENDING)
         .where(
             sa.or_(
                 tasks.c.group_id == fin.c.group_id,
                 sa.and_(request_settles, tasks.c.request_id == fin.c.request_id),
             )
         )
-        .values(status="cancelled", decided_at=now)
+        .values(status=CANCELLED, decided_at=now)
         .cte("others")
     )
     own_group = groups.c.id == fin.c.group_id
@@ -213,17 +219,15 @@ def decide_at_once_statement() -> Any:
         .where(
             sa.or_(
                 own_group,
-                sa.and_(
-                    request_settles, groups.c.request_id == fin.c.request_id, groups.c.status == "pending"
-                ),
+                sa.and_(request_settles, groups.c.request_id == fin.c.request_id, groups.c.status == PENDING),
             )
         )
         .values(
-            approved_count=groups.c.approved_count + sa.case((own_group, approved), else_=0),
-            rejected_count=groups.c.rejected_count + sa.case((own_group, rejected), else_=0),
-            status=sa.case((own_group, fin.c.group_after), else_="cancelled"),
+            approved_count=groups.c.approved_count + sa.case((own_group, approved), else_=constant(0)),
+            rejected_count=groups.c.rejected_count + sa.case((own_group, rejected), else_=constant(0)),
+            status=sa.case((own_group, fin.c.group_after), else_=CANCELLED),
             decided_at=sa.case(
-                (sa.and_(own_group, fin.c.group_after == "pending"), groups.c.decided_at), else_=now
+                (sa.and_(own_group, fin.c.group_after == PENDING), groups.c.decided_at), else_=now
             ),
         )
         .cte("grp")
@@ -235,7 +239,7 @@ def decide_at_once_statement() -> Any:
     ).where(req.c.id == fin.c.request_id)  # fmt: skip
     settled_entry = sa.select(
         _param("p_decided_audit_id", audit.c.id), fin.c.request_id, now, actor,
-        sa.literal("decided"), sa.null(), sa.null(), sa.func.jsonb_build_object("status", fin.c.request_after),
+        constant("decided"), sa.null(), sa.null(), sa.func.jsonb_build_object(constant("status"), fin.c.request_after),
     ).where(req.c.id == fin.c.request_id, request_settles)  # fmt: skip
     aud = sa.insert(audit).from_select(audited, sa.union_all(decision_entry, settled_entry)).cte("aud")
     settled = sa.select(fin).where(fin.c.request_id == req.c.id, request_settles).cte("settled")

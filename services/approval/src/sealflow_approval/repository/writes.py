@@ -57,8 +57,9 @@ async def lock_request_of_task(conn: AsyncConnection, task_id: UUID) -> AnyRow |
 
 
 async def lock_request(conn: AsyncConnection, request_id: UUID) -> AnyRow | None:
-    """The request, locked, its version bumped: every writer of a request starts here (or in the
-    PostgreSQL statements below, which do the same), so lock order is request → group → task."""
+    """The request, locked, its version bumped: every writer of a request starts here, or at
+    lock_request_of_task (the one-statement decision in repository.decision does the same in SQL), so
+    lock order is request → group → task."""
     stmt = sa.update(requests).where(requests.c.id == request_id).values(version=requests.c.version + 1)
     return (await conn.execute(stmt.returning(*requests.c))).first()
 

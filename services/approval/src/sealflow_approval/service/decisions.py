@@ -4,7 +4,7 @@ delegates the task to someone else."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -27,6 +27,7 @@ from sealkit.contracts.approval import TASK_CREATED, DecisionSubmission
 from sealkit.db import HotConnection
 from sealkit.outbox import Outbox
 from sealkit.problems import Conflict, Forbidden, NotFound, Unprocessable
+from sealkit.sql import AnyRow
 from sealkit.types import utcnow
 
 
@@ -84,7 +85,12 @@ async def decide_at_once(
     return {"task": found, "group_status": group_status, "request_status": request_status}
 
 
-Recorded = tuple[Any, dict[str, Any], Any]  # (task with its request, the decided task, the group's counts)
+class Recorded(NamedTuple):
+    """What the decision's first step leaves for settling."""
+
+    row: AnyRow  # the task with its request (locked)
+    task: dict[str, Any]  # the decided task, as DecisionOut shows it
+    group: AnyRow  # the group's mode and counts after the decision
 
 
 async def _record(
@@ -110,7 +116,7 @@ async def _record(
     detail = {"comment": body.comment} if body.comment else None
     await repo.insert(conn, audit, [audit_row(row.request_id, user.sub, body.decision, at=now,
                                            channel=body.channel, task_id=task_id, detail=detail)])  # fmt: skip
-    return row, dict(task._mapping), group
+    return Recorded(row, dict(task._mapping), group)
 
 
 async def _authorize_decider(
