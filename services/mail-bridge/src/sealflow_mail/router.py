@@ -13,7 +13,7 @@ from sealflow_mail.domain import Outcome
 from sealflow_mail.schemas import InboundMail, OutboundMail
 from sealkit.auth import current_user
 from sealkit.db import DbConn
-from sealkit.pagination import Page, clamp_limit, encode_cursor
+from sealkit.pagination import Page, clamp_limit, page_of
 from sealkit.problems import NotFound
 
 # Authenticate before anything else, as every service's router does; then every route is the admin's.
@@ -34,12 +34,7 @@ async def list_outbound(
     rows = await repo.list_outbound(
         conn, task_id=task_id, to=to, kind=kind, status=status, cursor=cursor, limit=limit
     )
-    items = [OutboundMail.model_validate(r) for r in rows[:limit]]
-    last = items[-1] if items else None
-    return Page(
-        items=items,
-        next_cursor=encode_cursor(last.created_at, last.id) if last and len(rows) > limit else None,
-    )
+    return page_of(rows, limit, OutboundMail.model_validate, lambda m: (m.created_at, m.id))
 
 
 @router.get("/outbound/{mail_id}", response_model=OutboundMail, summary="One outgoing mail")
@@ -63,9 +58,4 @@ async def list_inbound(
     rows = await repo.list_inbound(
         conn, task_id=task_id, outcome=outcome, sender=sender, cursor=cursor, limit=limit
     )
-    items = [InboundMail.model_validate(r) for r in rows[:limit]]
-    last = items[-1] if items else None
-    return Page(
-        items=items,
-        next_cursor=encode_cursor(last.received_at, last.id) if last and len(rows) > limit else None,
-    )
+    return page_of(rows, limit, InboundMail.model_validate, lambda m: (m.received_at, m.id))
