@@ -11,12 +11,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
-from sqlalchemy.engine import make_url
 
 from sealflow_approval import service
 from sealflow_approval.domain import Decision, Tally, group_outcome, request_outcome
@@ -30,12 +28,7 @@ from sealkit.tables import outbox
 from sealkit.testing import asgi_client, auth, started, unique
 
 from .conftest import make_settings
-from .helpers import open_request, people, request_body, task_of
-
-
-async def _connect(db_url: str) -> Any:
-    u = make_url(db_url)
-    return await asyncpg.connect(host=u.host, port=u.port, user=u.username, database=u.database)
+from .helpers import connect, open_request, people, request_body, task_of
 
 
 def _typed(name: str, type_: Any) -> Any:
@@ -64,7 +57,7 @@ async def _one(conn: Any, stmt: Any, **params: Any) -> Any:
 
 
 async def test_sql_group_outcome_agrees_with_the_domain_on_every_small_tally(db_url: str) -> None:
-    conn = await _connect(db_url)
+    conn = await connect(db_url)
     checked = 0
     try:
         for mode, total in itertools.product(("all", "any", "quorum"), range(1, 7)):
@@ -88,7 +81,7 @@ async def test_sql_group_outcome_agrees_with_the_domain_on_every_small_tally(db_
 
 
 async def test_sql_request_outcome_agrees_with_the_domain_on_every_small_tally(db_url: str) -> None:
-    conn = await _connect(db_url)
+    conn = await connect(db_url)
     checked = 0
     try:
         for combine, total in itertools.product(("all", "any"), range(1, 7)):
@@ -115,8 +108,8 @@ async def test_a_decision_whose_snapshot_went_stale_writes_nothing(
     applicant = unique("alice")
     bob, carol, dave = people(3)
     created = await open_request(client, applicant, request_body(("all", [bob, carol, dave])))
-    holder = await _connect(db_url)
-    watcher = await _connect(db_url)
+    holder = await connect(db_url)
+    watcher = await connect(db_url)
     try:
         tx = holder.transaction()
         await tx.start()

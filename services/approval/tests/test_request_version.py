@@ -19,8 +19,8 @@ from sealkit.auth import Principal
 from sealkit.contracts.approval import DecisionSubmission
 from sealkit.testing import auth, unique
 
-from .helpers import get_request, open_request, people, request_body, task_of
-from .version_guard import TRIGGERS, connect
+from .helpers import connect, get_request, open_request, people, request_body, task_of
+from .version_guard import TRIGGERS
 
 
 async def _version(db_url: str, request_id: str) -> int:

@@ -13,10 +13,7 @@ no decision reads (the decision clears them under the task's row lock).
 
 from __future__ import annotations
 
-from typing import Any
-
-import asyncpg
-from sqlalchemy.engine import make_url
+from .helpers import connect
 
 GUARD_SQL = """
 CREATE OR REPLACE FUNCTION test_guard_request_version() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -47,11 +44,6 @@ CREATE TRIGGER test_guard_request_version BEFORE UPDATE ON approval_requests
 """
 GUARDED = ("approval_groups", "approval_tasks", "approval_audit")
 TRIGGERS = ("test_guard_request_version", *(f"test_guard_{table}" for table in GUARDED))
-
-
-async def connect(db_url: str) -> Any:
-    u = make_url(db_url)
-    return await asyncpg.connect(host=u.host, port=u.port, user=u.username, database=u.database)
 
 
 async def install_version_guard(db_url: str) -> None:

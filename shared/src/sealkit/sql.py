@@ -26,11 +26,11 @@ async def insert(conn: AsyncConnection, table: sa.Table, rows: Sequence[dict[str
         await conn.execute(sa.insert(table), list(rows))
 
 
-def partial_index(name: str, *columns: Any, where: str) -> sa.Index:
+def partial_index(name: str, *columns: Any, where: str, unique: bool = False) -> sa.Index:
     """An index over the rows where `where` holds, on PostgreSQL and on SQLite alike (both need it said
     once per dialect, and an index that is partial on one only would serve the other differently)."""
     condition = sa.text(where)
-    return sa.Index(name, *columns, postgresql_where=condition, sqlite_where=condition)
+    return sa.Index(name, *columns, unique=unique, postgresql_where=condition, sqlite_where=condition)
 
 
 def insert_ignoring_conflicts(conn: AsyncConnection, table: sa.Table, values: dict[str, Any]) -> Any:

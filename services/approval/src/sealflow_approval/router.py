@@ -30,7 +30,7 @@ from sealkit.contracts.approval import DecisionSubmission
 from sealkit.db import DbConn
 from sealkit.hot_path import at_once_or_in_transaction
 from sealkit.idempotency import idempotent
-from sealkit.pagination import Page, clamp_limit, encode_cursor
+from sealkit.pagination import Page, clamp_limit, page_of
 from sealkit.problems import Forbidden
 
 # Authenticate before anything else (route dependencies run first), so a bad token never costs a
@@ -50,8 +50,7 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 async def create_request(
     body: RequestCreate, request: Request, user: CurrentUser, runtime: RuntimeDep
 ) -> Response:
-    settings, outbox = runtime.settings, runtime.outbox
-    remind = settings.reminder_interval_minutes if isinstance(settings, ApprovalSettings) else 0
+    outbox, remind = runtime.outbox, runtime.settings_as(ApprovalSettings).reminder_interval_minutes
     # hot path: the whole request is one statement, so it needs no transaction around it
     return await at_once_or_in_transaction(
         request,
@@ -76,10 +75,8 @@ async def list_requests(
     rows = await repo.list_requests(
         conn, applicant_id=user.sub if mine else None, status=status, cursor=cursor, limit=limit
     )
-    items = [RequestSummary.model_validate(dict(r._mapping)) for r in rows[:limit]]
-    return Page(
-        items=items,
-        next_cursor=encode_cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None,
+    return page_of(
+        rows, limit, lambda r: RequestSummary.model_validate(dict(r._mapping)), lambda s: (s.created_at, s.id)
     )
 
 
@@ -160,14 +157,12 @@ async def inbox(
         cursor=cursor,
         limit=limit,
     )
-    items = [InboxTask.model_validate(dict(r._mapping)) for r in rows[:limit]]
-    last = items[-1] if items else None
-    return Page(
-        items=items,
-        next_cursor=encode_cursor(last.created_at, last.id)
-        if last and last.created_at and len(rows) > limit
-        else None,
-    )
+    return page_of(rows, limit, lambda r: InboxTask.model_validate(dict(r._mapping)), _inbox_position)
+
+
+def _inbox_position(task: InboxTask) -> tuple[datetime, UUID]:
+    assert task.created_at is not None  # a task's row always has it; the schema shares its type with others
+    return task.created_at, task.id
 
 
 @router.post(

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sealflow_approval.models import audit, groups, requests, tasks
-from sealkit.pagination import decode_cursor
+from sealkit.pagination import newest_first
 from sealkit.sql import AnyRow, AnySelect, Rows, for_update
 
 
@@ -70,10 +69,8 @@ async def list_requests(
         stmt = stmt.where(requests.c.applicant_id == applicant_id)
     if status:
         stmt = stmt.where(requests.c.status == status)
-    stmt = _after_cursor(stmt, requests.c.created_at, requests.c.id, cursor)
-    return (
-        await conn.execute(stmt.order_by(requests.c.created_at.desc(), requests.c.id.desc()).limit(limit + 1))
-    ).all()
+    stmt = newest_first(stmt, requests.c.created_at, requests.c.id, cursor=cursor, limit=limit)
+    return (await conn.execute(stmt)).all()
 
 
 async def inbox(
@@ -111,17 +108,8 @@ async def inbox(
         stmt = stmt.where(tasks.c.created_at >= since)
     if until:
         stmt = stmt.where(tasks.c.created_at < until)
-    stmt = _after_cursor(stmt, tasks.c.created_at, tasks.c.id, cursor)
-    return (
-        await conn.execute(stmt.order_by(tasks.c.created_at.desc(), tasks.c.id.desc()).limit(limit + 1))
-    ).all()
-
-
-def _after_cursor(stmt: AnySelect, at_col: Any, id_col: Any, cursor: str | None) -> AnySelect:
-    if not cursor:
-        return stmt
-    at, row_id = decode_cursor(cursor)
-    return stmt.where(sa.or_(at_col < at, sa.and_(at_col == at, id_col < row_id)))
+    stmt = newest_first(stmt, tasks.c.created_at, tasks.c.id, cursor=cursor, limit=limit)
+    return (await conn.execute(stmt)).all()
 
 
 async def timeline(conn: AsyncConnection, request_id: UUID) -> Rows:

@@ -13,12 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sealflow_approval.models import groups, requests, tasks
 from sealkit.sql import AnyRow, for_update
 
-
-async def insert(conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await conn.execute(sa.insert(table), rows)
-
-
 # The decision's statements are built once: building a Core statement costs ≈ 70-110 µs of CPU per call,
 # as much as executing it (bench/README.md); bound parameters keep the SQL and its plan-cache key identical.
 _LOCK_REQUEST_OF_TASK = for_update(

@@ -18,7 +18,7 @@ from sealkit.contracts.approval import REQUEST_DECIDED, RequestDecided, TaskCrea
 from sealkit.ids import new_id
 from sealkit.outbox import Outbox
 from sealkit.problems import Conflict, NotFound
-from sealkit.sql import AnyRow
+from sealkit.sql import AnyRow, insert
 
 SYSTEM_ACTOR = "system"
 
@@ -135,7 +135,7 @@ async def finish(
     request_id = getattr(request, "request_id", None) or request.id
     await repo.update_request(conn, request_id, status=status, decided_at=now)
     await repo.cancel_everything_pending(conn, request_id, now)
-    await repo.insert(conn, audit, [audit_row(request_id, actor, action, at=now, detail={"status": status})])
+    await insert(conn, audit, [audit_row(request_id, actor, action, at=now, detail={"status": status})])
     await outbox.emit(
         conn,
         REQUEST_DECIDED,
@@ -153,7 +153,7 @@ async def finish(
 async def insert_task(conn: AsyncConnection, task: dict[str, Any], approver_id: str) -> None:
     try:
         async with conn.begin_nested():
-            await repo.insert(conn, tasks, [task])
+            await insert(conn, tasks, [task])
     except IntegrityError as exc:
         raise Conflict(
             f"{approver_id} is already an approver in this group", slug="duplicate-approver"

@@ -27,7 +27,7 @@ from sealkit.contracts.approval import TASK_CREATED, DecisionSubmission
 from sealkit.db import HotConnection
 from sealkit.outbox import Outbox
 from sealkit.problems import Conflict, Forbidden, NotFound, Unprocessable
-from sealkit.sql import AnyRow
+from sealkit.sql import AnyRow, insert
 from sealkit.types import utcnow
 
 
@@ -114,7 +114,7 @@ async def _record(
     if group is None:  # cannot happen while the request is pending; kept as a guard against drift
         raise Conflict("the task's group is already decided", slug="task-not-pending")
     detail = {"comment": body.comment} if body.comment else None
-    await repo.insert(conn, audit, [audit_row(row.request_id, user.sub, body.decision, at=now,
+    await insert(conn, audit, [audit_row(row.request_id, user.sub, body.decision, at=now,
                                            channel=body.channel, task_id=task_id, detail=detail)])  # fmt: skip
     return Recorded(row, dict(task._mapping), group)
 
@@ -161,7 +161,7 @@ async def delegate(
         row.request_id, row.group_id, body.to, now, row.remind_every_minutes, delegated_from=task_id
     )
     await insert_task(conn, task, body.to.id)
-    await repo.insert(
+    await insert(
         conn,
         audit,
         [

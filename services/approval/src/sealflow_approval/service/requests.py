@@ -27,7 +27,7 @@ from sealkit.db import HotConnection
 from sealkit.ids import new_id
 from sealkit.outbox import Outbox
 from sealkit.problems import Conflict, Forbidden, NotFound, Unprocessable
-from sealkit.sql import Batch, insert_rows, insert_rows_at_once
+from sealkit.sql import Batch, insert, insert_rows, insert_rows_at_once
 from sealkit.tables import outbox as outbox_table
 from sealkit.types import utcnow
 
@@ -212,7 +212,7 @@ async def add_approver(
     task = task_row(request_id, group_id, body, now, request.remind_every_minutes)
     await insert_task(conn, task, body.id)
     await repo.grow_group(conn, group_id)
-    await repo.insert(
+    await insert(
         conn,
         audit,
         [
