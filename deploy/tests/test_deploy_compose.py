@@ -142,7 +142,9 @@ def suite() -> Iterator[Suite]:
         "SEALFLOW_POSTGRES_PASSWORD": secrets.token_urlsafe(16),
         "SEALFLOW_PUBLISH_HOST": "127.0.0.1",
         "SEALFLOW_WORKERS": "1",
+        # delivery retries double from 0.5 s; 12 attempts outlast any restart here, so the event waits
         "SEALFLOW_OUTBOX_BACKOFF_SECONDS": "0.5",
+        "SEALFLOW_OUTBOX_MAX_ATTEMPTS": "12",
         "SEALFLOW_INSTALL": os.environ.get("SEALFLOW_INSTALL", "wheelhouse"),
         **{f"SEALFLOW_{s.upper().replace('-', '_')}_PORT": str(p) for s, p in ports.items()},
     }
