@@ -64,6 +64,8 @@ for s in "${services[@]}"; do
   echo "sealflow/$s: $($DOCKER image inspect --format '{{.Size}}' "sealflow/$s" | awk '{printf "%d MB", $1/1e6}')"
 done
 
+$DOCKER image prune -f >/dev/null  # the images earlier runs built and this one replaced
+
 step "compose journey (deploy/tests)"
 status=0
 $uv run pytest deploy/tests -p no:cacheprovider || status=$?
