@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import kubernetes_validate
 import pytest
 import yaml
@@ -134,3 +135,21 @@ def test_compose_builds_migrates_and_publishes_each_service(service: str) -> Non
     port = declared[service]
     assert serve["ports"] == [f"${{SEALFLOW_PUBLISH_HOST:-0.0.0.0}}:${{{env_name}:-{port}}}:8000"]
     assert "ports" not in compose["postgres"], "PostgreSQL stays on the compose network"
+
+
+def test_compose_and_kubernetes_wire_the_same_events_to_the_same_services() -> None:
+    """Who receives which event (SEALFLOW_SUBSCRIBERS) is the same on one host and in a cluster; only
+    the address form differs (http://orders:8000 on compose, the Service http://orders in k8s)."""
+    compose = yaml.safe_load(COMPOSE_FILE.read_text())["services"]
+
+    def routes(value: str) -> set[tuple[str, str]]:
+        pairs = (entry.split("=", 1) for entry in value.split(",") if entry)
+        return {(event, httpx.URL(url).host) for event, url in pairs}
+
+    for service in suite_services():
+        deployment = by_kind(K8S / f"{service}.yaml")["Deployment"]
+        (main,) = deployment["spec"]["template"]["spec"]["containers"]
+        in_k8s = {e["name"]: e["value"] for e in main.get("env", [])}.get("SEALFLOW_SUBSCRIBERS", "")
+        in_compose = compose[service]["environment"].get("SEALFLOW_SUBSCRIBERS", "")
+        default = in_compose.split("-", 1)[1].rstrip("}") if in_compose.startswith("${") else in_compose
+        assert routes(default) == routes(in_k8s), service

@@ -148,6 +148,10 @@ def suite() -> Iterator[Suite]:
         "SEALFLOW_INSTALL": os.environ.get("SEALFLOW_INSTALL", "wheelhouse"),
         **{f"SEALFLOW_{s.upper().replace('-', '_')}_PORT": str(p) for s, p in ports.items()},
     }
+    if "orders" not in services:  # no receiver for its events in this tree: leave it out of the wiring
+        mail = "http://mail-bridge:8000/v1/events"
+        env["SEALFLOW_APPROVAL_SUBSCRIBERS"] = f"approval.task.created={mail},approval.task.reminder={mail}"
+        env["SEALFLOW_TICKETING_SUBSCRIBERS"] = ""
     suite = Suite(
         project=os.environ.get("SEALFLOW_DEPLOY_PROJECT", f"sfdeploy{uuid.uuid4().hex[:8]}"),
         env=env,
