@@ -23,6 +23,7 @@ from sealkit.jsonutil import FastJSONResponse
 from sealkit.loops import being_cancelled as being_cancelled
 from sealkit.loops import periodic as periodic
 from sealkit.observability import ObservabilityMiddleware, configure_logging, health_router
+from sealkit.openapi import install_openapi, operation_id
 from sealkit.outbox import DeliveryHook, Dispatcher, Outbox, dead_letter_router
 from sealkit.problems import install_problem_handlers
 from sealkit.settings import ServiceSettings
@@ -149,8 +150,10 @@ def create_service_app(
         version="0.1.0",
         lifespan=lifespan,
         default_response_class=FastJSONResponse,
+        generate_unique_id_function=operation_id,
     )
     install_problem_handlers(app)
+    install_openapi(app)
     app.add_middleware(ObservabilityMiddleware, service=service, max_body_bytes=settings.max_body_bytes)
     app.include_router(health_router())
     app.include_router(dead_letter_router())

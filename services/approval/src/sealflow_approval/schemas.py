@@ -24,6 +24,14 @@ class _In(BaseModel):
 
 
 class ApproverIn(_In):
+    # the cross-field rule below, in the document too: a client or fuzzer sees that mail needs an address
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "if": {"properties": {"email_approval": {"const": True}}, "required": ["email_approval"]},
+            "then": {"required": ["email"], "properties": {"email": {"type": "string"}}},
+        },
+    )
     id: str = Field(min_length=1, max_length=200)
     email: str | None = Field(None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
     email_approval: bool = False
@@ -50,12 +58,25 @@ class GroupIn(_In):
 
 
 class RequestCreate(_In):
+    # on_deadline needs deadline_at (the validator below); that deadline_at is in the future is checked
+    # against the clock at creation, which a schema cannot say, so its description does
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "if": {"properties": {"on_deadline": {"type": "string"}}, "required": ["on_deadline"]},
+            "then": {"required": ["deadline_at"], "properties": {"deadline_at": {"type": "string"}}},
+        },
+    )
     title: str = Field(min_length=1, max_length=200)
     form: dict[str, Any] = Field(default_factory=dict)
     combine: Combine = "all"
     groups: list[GroupIn] = Field(min_length=1, max_length=20)
     callback_url: AnyHttpUrl | None = None
-    deadline_at: datetime | None = Field(None, description="when set, on_deadline decides the request then")
+    deadline_at: datetime | None = Field(
+        None,
+        description="when set, on_deadline decides the request then; must be in the future and carry "
+        "a time zone (422 otherwise)",
+    )
     on_deadline: Literal["approve", "reject"] | None = None
     remind_every_minutes: int | None = Field(
         None, ge=1, le=60 * 24 * 30, description="default: the service's APPROVAL_REMINDER_INTERVAL_MINUTES"

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sealflow_orders.domain.catalog import form_schema_problem
 from sealflow_orders.schemas.common import In
@@ -58,9 +58,23 @@ Provider = Annotated[InternalProvider | ThirdPartyProvider, Field(discriminator=
 
 
 class Approver(In):
+    # approval refuses mail approval without an address; refusing it here (and saying so in the
+    # document) keeps an item from being saved that every order of would fail to open a request for
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"email_approval": {"const": True}}, "required": ["email_approval"]},
+            "then": {"required": ["email"], "properties": {"email": {"type": "string"}}},
+        }
+    )
     id: str = Field(min_length=1, max_length=200)
     email: str | None = Field(None, max_length=320)
     email_approval: bool = False
+
+    @model_validator(mode="after")
+    def _email_for_mail_approval(self) -> Approver:
+        if self.email_approval and not self.email:
+            raise ValueError("email_approval needs the approver's email")
+        return self
 
 
 class ApprovalGroup(In):
