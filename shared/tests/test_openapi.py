@@ -18,6 +18,7 @@ from sealkit.app import create_service_app
 from sealkit.openapi import NO_DATABASE_PATHS, WRITING_METHODS
 from sealkit.problems import MEDIA_TYPE
 from sealkit.settings import ServiceSettings
+from sealkit.testing import asgi_client
 
 FACTORIES: dict[str, Callable[[], FastAPI]] = {
     "approval": approval_app,
@@ -150,3 +151,38 @@ def test_cross_field_rules_are_in_the_approval_document() -> None:
     with pytest.raises(jsonschema.ValidationError, match="deadline_at"):
         jsonschema.validate({"title": "t", "groups": [group], "on_deadline": "approve"}, request)
     assert "future" in request["properties"]["deadline_at"]["description"]
+
+
+def _two_method_app() -> FastAPI:
+    router = APIRouter()
+
+    @router.get("/v1/things")
+    async def list_things() -> list[str]:
+        return []
+
+    @router.post("/v1/things")
+    async def create_thing(body: dict[str, int]) -> dict[str, int]:
+        return body
+
+    return create_service_app(
+        service="x", title="x", description="x", settings=ServiceSettings(), routers=[router]
+    )
+
+
+async def test_a_405_names_every_method_of_the_resource() -> None:
+    """The router names only the first matching route's methods; the document lists them all."""
+    async with asgi_client(_two_method_app()) as client:
+        response = await client.patch("/v1/things")
+    assert response.status_code == 405
+    assert response.headers["content-type"] == MEDIA_TYPE
+    assert response.headers["allow"] == "GET, POST"
+
+
+async def test_a_body_that_is_not_utf8_is_a_422_problem() -> None:
+    async with asgi_client(_two_method_app()) as client:
+        response = await client.post(
+            "/v1/things", content=b"\xff\xfe{", headers={"Content-Type": "application/json"}
+        )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == MEDIA_TYPE
+    assert response.json()["errors"] == [{"loc": ["body"], "msg": "the body is not valid UTF-8 JSON"}]

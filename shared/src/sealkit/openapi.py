@@ -16,11 +16,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.routing import compile_path
 
-from sealkit.problems import MEDIA_TYPE
+from sealkit.problems import MEDIA_TYPE, problem_response
 
 WRITING_METHODS = frozenset({"post", "put", "patch", "delete"})
 # the kit's health router: these two never reach the database, so they answer neither 503 nor an error
@@ -121,8 +124,30 @@ def truthful_openapi(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+def allowed_methods(document: dict[str, Any], path: str) -> list[str]:
+    """The methods the document lists for the path template `path` matches."""
+    for template, operations in document.get("paths", {}).items():
+        if compile_path(template)[0].match(path):
+            return sorted(method.upper() for method in operations)
+    return []
+
+
 def install_openapi(app: FastAPI) -> None:
-    """Serve the rewritten document (built once, on first request, like FastAPI's own)."""
+    """Serve the rewritten document (built once, on first request, like FastAPI's own), and make a 405
+    name in `Allow` every method of the resource: the router names only those of the first route that
+    matched the path, so `POST /v1/tickets` sent as PATCH said `Allow: POST` although GET works too."""
+
+    async def method_not_allowed(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        response = problem_response(405, "method-not-allowed", "Method not allowed", "Method Not Allowed")
+        allowed = allowed_methods(app.openapi(), request.url.path)
+        if allowed:
+            response.headers["Allow"] = ", ".join(allowed)
+        elif exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    app.add_exception_handler(405, method_not_allowed)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -87,8 +87,17 @@ async def _validation(_: Request, exc: Exception) -> Response:
 _TITLES = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized", 413: "Payload too large"}
 
 
+# FastAPI's 400 for a body it could not decode (e.g. not UTF-8); a JSON syntax error is already a 422
+_UNPARSABLE_BODY = "There was an error parsing the body"
+
+
 async def _http(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == _UNPARSABLE_BODY:
+        # invalid input like any other: the documented 422 with the field, as for a JSON syntax error
+        msg = "the body is not valid UTF-8 JSON"
+        errors = [{"loc": ["body"], "msg": msg}]
+        return problem_response(422, "validation", "Invalid request", f"body: {msg}", {"errors": errors})
     title = _TITLES.get(exc.status_code, "HTTP error")
     detail = exc.detail if isinstance(exc.detail, str) else title
     response = problem_response(exc.status_code, title.lower().replace(" ", "-"), title, detail)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, StrictBool
 
 from sealflow_ticketing.calendar import BusinessCalendar
 from sealflow_ticketing.domain import TicketStatus
@@ -163,7 +163,7 @@ class TimelineEntry(BaseModel):
 
 
 class AvailabilityIn(_In):
-    available: bool
+    available: StrictBool  # strict: 0 or "no" would otherwise pass as false, which the schema does not allow
     types: list[str] | None = Field(None, max_length=100, description="null: every type")
     capacity: int = Field(5, ge=1, le=1000)
 

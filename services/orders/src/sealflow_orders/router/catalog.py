@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from sealflow_orders.config import OrdersSettings
@@ -63,7 +63,10 @@ async def get_item(item_id: UUID, conn: DbConn, _: CurrentUser) -> ItemOut:
     response_model=ItemOut,
     summary="An item as it was (orders keep theirs)",
 )
-async def get_item_version(item_id: UUID, version: int, conn: DbConn, _: CurrentUser) -> ItemOut:
+async def get_item_version(
+    item_id: UUID, version: Annotated[int, Path(ge=1, le=2**31 - 1)], conn: DbConn, _: CurrentUser
+) -> ItemOut:
+    # bounded like its integer column: a larger number was a 500 (out of range for int4), not a 404
     return await service.get_item_version(conn, item_id, version)
 
 

@@ -1,0 +1,180 @@
+"""The fuzzing gate: schemathesis against every service as a real process on PostgreSQL.
+
+Each service's document is built in-process (no server needed to collect the tests); the generated cases
+go over HTTP to the service started on its own throwaway database, with a token holding every role, so
+the cases reach the handlers. Every default check runs: no 5xx, and no response that contradicts the
+document (status, content type, body schema, headers, invalid data accepted, valid data refused).
+Examples are bounded so the whole gate stays within a few minutes on two cores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar, cast
+
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
+
+from sealflow_approval.main import create_app as approval_app
+from sealflow_mail.main import create_app as mail_app
+from sealflow_orders.main import create_app as orders_app
+from sealflow_ticketing.main import create_app as ticketing_app
+from sealkit.auth import ROLES
+from sealkit.testing import ServiceProcess, create_suite_databases, drop_suite_databases, free_port, token
+
+FACTORIES: dict[str, tuple[Callable[[], FastAPI], str]] = {
+    "approval": (approval_app, "sealflow_approval.main:create_app"),
+    "ticketing": (ticketing_app, "sealflow_ticketing.main:create_app"),
+    "orders": (orders_app, "sealflow_orders.main:create_app"),
+    "mail-bridge": (mail_app, "sealflow_mail.main:create_app"),
+}
+EVERY_ROLE_TOKEN = token("fuzzer", *sorted(ROLES), email="fuzzer@example.org")
+MAX_EXAMPLES = 15
+# Every default check but one: "schema-valid data accepted". The services refuse, with 422 by design,
+# bodies that no JSON Schema can refuse: a deadline in the past (relative to the clock), an approver twice
+# in a group, a quorum above the approvers, a form against its item's own JSON Schema. The document names
+# those rules in descriptions (and as if/then where JSON Schema can say it); "invalid data refused" stays.
+EXCLUDED = [positive_data_acceptance]
+# Known and open (see the report of the `contract` branch): a datetime filter takes a number as a Unix
+# timestamp (`?until=0.5`), Pydantic's lax parsing, which the document's `format: date-time` does not
+# allow. The kit's datetime type (branch `hardening`, `UtcDateTime`) is where numbers should be refused;
+# drop an entry once its operation refuses them, and the check runs there too.
+LAX_DATETIME_FILTERS = {"GET /v1/tasks", "GET /v1/orders", "GET /v1/catalog/items/{item_id}/slots"}
+
+
+def _excluded(case: Any) -> list[Any]:
+    if case.operation.label in LAX_DATETIME_FILTERS:
+        return [*EXCLUDED, negative_data_rejection]
+    return EXCLUDED
+
+
+class EveryRole:
+    """Schemathesis auth: a token with every role on each case, so cases reach the handlers; a case
+    testing a missing Authorization header is left without one (schemathesis knows which)."""
+
+    def get(self, case: Any, context: Any) -> str:
+        return EVERY_ROLE_TOKEN
+
+    def set(self, case: Any, data: str, context: Any) -> None:
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
+FUZZ_SETTINGS = settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,  # the same cases every run: a failure reproduces, a pass stays a pass
+    suppress_health_check=list(HealthCheck),
+    database=None,
+)
+
+
+TestT = TypeVar("TestT", bound=Callable[..., None])
+
+
+def fuzz(schema: Any) -> Callable[[TestT], TestT]:
+    """`schema.parametrize()`, typed (schemathesis's decorator is not) and with the gate's settings."""
+
+    def decorate(test: TestT) -> TestT:
+        return cast(TestT, schema.parametrize()(FUZZ_SETTINGS(test)))
+
+    return decorate
+
+
+def _schema(service: str) -> Any:
+    schema = schemathesis.openapi.from_dict(FACTORIES[service][0]().openapi())
+    schema.auth()(EveryRole)
+    return schema
+
+
+async def _live(service: str) -> AsyncIterator[str]:
+    base = await create_suite_databases(service)
+    env = {
+        "SEALFLOW_DATABASE_URL": base,
+        "SEALFLOW_ENV": "test",
+        # the API is what is fuzzed; loops (timers, outbox, the mail listener) would only compete for CPU
+        "SEALFLOW_RUN_WORKERS": "false",
+        "SEALFLOW_MAIL_LISTEN": f"127.0.0.1:{free_port()}",
+    }
+    process = ServiceProcess(FACTORIES[service][1], env=env).start(timeout=60)
+    try:
+        yield process.url
+    finally:
+        process.stop()
+        await drop_suite_databases(base, service)
+
+
+@pytest.fixture(scope="module")
+async def approval_url() -> AsyncIterator[str]:
+    async for url in _live("approval"):
+        yield url
+
+
+@pytest.fixture(scope="module")
+async def ticketing_url() -> AsyncIterator[str]:
+    async for url in _live("ticketing"):
+        yield url
+
+
+@pytest.fixture(scope="module")
+async def orders_url() -> AsyncIterator[str]:
+    async for url in _live("orders"):
+        yield url
+
+
+@pytest.fixture(scope="module")
+async def mail_url() -> AsyncIterator[str]:
+    async for url in _live("mail-bridge"):
+        yield url
+
+
+# Operations where the fuzzer's NUL bytes still reach PostgreSQL (a 500): branch `hardening` refuses NUL
+# app-wide (`sealkit.input_guard`). They run as their own xfail test until it lands; then drop the entry.
+NUL_UNTIL_HARDENING = {
+    "orders": ["POST /v1/catalog/categories"],
+    "mail-bridge": ["GET /v1/mail/outbound"],
+}
+HARDENING = "NUL bytes reach PostgreSQL (500) until branch hardening's input_guard is merged"
+
+approval = _schema("approval")
+ticketing = _schema("ticketing")
+orders_all = _schema("orders")
+orders = orders_all.exclude(name=NUL_UNTIL_HARDENING["orders"])
+orders_nul = orders_all.include(name=NUL_UNTIL_HARDENING["orders"])
+mail_all = _schema("mail-bridge")
+mail = mail_all.exclude(name=NUL_UNTIL_HARDENING["mail-bridge"])
+mail_nul = mail_all.include(name=NUL_UNTIL_HARDENING["mail-bridge"])
+
+
+@fuzz(approval)
+def test_approval(case: Any, approval_url: str) -> None:
+    case.call_and_validate(base_url=approval_url, excluded_checks=_excluded(case), timeout=30)
+
+
+@fuzz(ticketing)
+def test_ticketing(case: Any, ticketing_url: str) -> None:
+    case.call_and_validate(base_url=ticketing_url, excluded_checks=_excluded(case), timeout=30)
+
+
+@fuzz(orders)
+def test_orders(case: Any, orders_url: str) -> None:
+    case.call_and_validate(base_url=orders_url, excluded_checks=_excluded(case), timeout=30)
+
+
+@fuzz(mail)
+def test_mail_bridge(case: Any, mail_url: str) -> None:
+    case.call_and_validate(base_url=mail_url, excluded_checks=_excluded(case), timeout=30)
+
+
+@fuzz(orders_nul)
+@pytest.mark.xfail(reason=HARDENING, strict=False)
+def test_orders_until_hardening(case: Any, orders_url: str) -> None:
+    case.call_and_validate(base_url=orders_url, excluded_checks=_excluded(case), timeout=30)
+
+
+@fuzz(mail_nul)
+@pytest.mark.xfail(reason=HARDENING, strict=False)
+def test_mail_bridge_until_hardening(case: Any, mail_url: str) -> None:
+    case.call_and_validate(base_url=mail_url, excluded_checks=_excluded(case), timeout=30)
