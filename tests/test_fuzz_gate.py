@@ -9,29 +9,16 @@ Examples are bounded so the whole gate stays within a few minutes on two cores.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 import pytest
 import schemathesis
-from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
-from sealflow_approval.main import create_app as approval_app
-from sealflow_mail.main import create_app as mail_app
-from sealflow_orders.main import create_app as orders_app
-from sealflow_ticketing.main import create_app as ticketing_app
-from sealkit.auth import ROLES
-from sealkit.testing import ServiceProcess, create_suite_databases, drop_suite_databases, free_port, token
+from .live_services import EVERY_ROLE_TOKEN, LiveServices, document
 
-FACTORIES: dict[str, tuple[Callable[[], FastAPI], str]] = {
-    "approval": (approval_app, "sealflow_approval.main:create_app"),
-    "ticketing": (ticketing_app, "sealflow_ticketing.main:create_app"),
-    "orders": (orders_app, "sealflow_orders.main:create_app"),
-    "mail-bridge": (mail_app, "sealflow_mail.main:create_app"),
-}
-EVERY_ROLE_TOKEN = token("fuzzer", *sorted(ROLES), email="fuzzer@example.org")
 MAX_EXAMPLES = 15
 # Every default check but one: "schema-valid data accepted". The services refuse, with 422 by design,
 # bodies that no JSON Schema can refuse: a deadline in the past (relative to the clock), an approver twice
@@ -84,50 +71,29 @@ def fuzz(schema: Any) -> Callable[[TestT], TestT]:
 
 
 def _schema(service: str) -> Any:
-    schema = schemathesis.openapi.from_dict(FACTORIES[service][0]().openapi())
+    schema = schemathesis.openapi.from_dict(document(service))
     schema.auth()(EveryRole)
     return schema
 
 
-async def _live(service: str) -> AsyncIterator[str]:
-    base = await create_suite_databases(service)
-    env = {
-        "SEALFLOW_DATABASE_URL": base,
-        "SEALFLOW_ENV": "test",
-        # the API is what is fuzzed; loops (timers, outbox, the mail listener) would only compete for CPU
-        "SEALFLOW_RUN_WORKERS": "false",
-        "SEALFLOW_MAIL_LISTEN": f"127.0.0.1:{free_port()}",
-    }
-    process = ServiceProcess(FACTORIES[service][1], env=env).start(timeout=60)
-    try:
-        yield process.url
-    finally:
-        process.stop()
-        await drop_suite_databases(base, service)
+@pytest.fixture(scope="module")
+def approval_url(live_services: LiveServices) -> str:
+    return live_services.url("approval")
 
 
 @pytest.fixture(scope="module")
-async def approval_url() -> AsyncIterator[str]:
-    async for url in _live("approval"):
-        yield url
+def ticketing_url(live_services: LiveServices) -> str:
+    return live_services.url("ticketing")
 
 
 @pytest.fixture(scope="module")
-async def ticketing_url() -> AsyncIterator[str]:
-    async for url in _live("ticketing"):
-        yield url
+def orders_url(live_services: LiveServices) -> str:
+    return live_services.url("orders")
 
 
 @pytest.fixture(scope="module")
-async def orders_url() -> AsyncIterator[str]:
-    async for url in _live("orders"):
-        yield url
-
-
-@pytest.fixture(scope="module")
-async def mail_url() -> AsyncIterator[str]:
-    async for url in _live("mail-bridge"):
-        yield url
+def mail_url(live_services: LiveServices) -> str:
+    return live_services.url("mail-bridge")
 
 
 # Operations where the fuzzer's NUL bytes still reach PostgreSQL (a 500): branch `hardening` refuses NUL
