@@ -1,0 +1,56 @@
+"""Who may do what in orders: role sets and pure predicates, used by routers and services.
+
+Enterprise users act for the enterprises they belong to (by registration, or by the token's
+`enterprise_id` claim); staff handle orders; monitors read lists and figures; admins run the catalogue
+and review enterprises. Nothing here does I/O: membership is looked up by the caller and passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Literal
+
+from sealkit.auth import Principal, Role
+
+ADMIN: tuple[Literal["admin"]] = ("admin",)
+STAFF: tuple[Literal["staff"], Literal["admin"]] = ("staff", "admin")
+# who sees every enterprise's orders and applications
+OVERSEERS: tuple[Role, ...] = ("staff", "monitor", "admin")
+REVIEWERS: tuple[Role, ...] = ("staff", "admin")
+FIGURES: tuple[Literal["monitor"], Literal["admin"]] = ("monitor", "admin")
+
+
+def claims_enterprise(user: Principal, enterprise_id: object) -> bool:
+    """The token itself names the enterprise (an identity provider that knows the membership)."""
+    return user.enterprise_id is not None and user.enterprise_id == str(enterprise_id)
+
+
+def is_member(user: Principal, enterprise_id: object, member_ids: Collection[str]) -> bool:
+    return claims_enterprise(user, enterprise_id) or user.sub in member_ids
+
+
+def may_read_enterprise(user: Principal, *, member: bool) -> bool:
+    return member or user.has(*REVIEWERS)
+
+
+def may_apply(user: Principal, *, member: bool, enterprise_status: str) -> bool:
+    """Only members of a verified enterprise apply; staff act on an applicant's behalf elsewhere."""
+    return member and enterprise_status == "verified"
+
+
+def may_read_order(user: Principal, *, member: bool) -> bool:
+    return member or user.has(*OVERSEERS)
+
+
+def may_handle_order(user: Principal, *, approver_ids: Collection[str]) -> bool:
+    """Staff handle orders, but never one they are an approver of: approving and handling stay apart."""
+    return user.has(*STAFF) and user.sub not in approver_ids
+
+
+def may_read_file(user: Principal, *, owner_id: str, used_in_review: bool) -> bool:
+    """Files are private to their uploader, and to staff/admin reviewing an application that uses them."""
+    return user.sub == owner_id or (used_in_review and user.has(*REVIEWERS))
+
+
+def sees_internal_notes(user: Principal) -> bool:
+    return user.has(*OVERSEERS)
