@@ -84,15 +84,18 @@ async def test_forwarded_signed_retried_and_moved_by_signed_updates(client: http
 
 async def test_a_refused_forwarding_is_parked_and_an_admin_resends_it(client: httpx.AsyncClient) -> None:
     async with receiver() as provider:
-        provider.fail_next, provider.status_when_failing = 1, 422  # a refusal that no retry would change
+        # a provider that refuses every attempt: retried with backoff up to the bound, then parked
+        provider.fail_next, provider.status_when_failing = 10_000, 422
         order = await make_order(client, provider=_provider(provider.url))
 
         async def dead() -> list[dict[str, object]]:
             listed = await client.get("/v1/deliveries", params={"status": "dead"}, headers=ADMIN)
             return [d for d in listed.json()["items"] if d["order_id"] == order["id"]]
 
-        parked = (await eventually(dead, "the delivery to be parked"))[0]
+        parked = (await eventually(dead, "the delivery to be parked", timeout=60))[0]
         assert parked["kind"] == "provider" and "HTTP 422" in str(parked["last_error"])
+        assert parked["attempts"] == 8  # SEALFLOW_OUTBOX_MAX_ATTEMPTS
+        provider.fail_next = 0
         assert is_problem(await client.get("/v1/deliveries", headers=STAFF), 403)
         resend = f"/v1/deliveries/{parked['id']}/resend"
         assert is_problem(await client.post(resend, headers=STAFF), 403)

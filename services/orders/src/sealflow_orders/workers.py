@@ -36,8 +36,10 @@ from sealkit.types import utcnow
 log = logging.getLogger("sealflow_orders.workers")
 LEASE = timedelta(seconds=60)
 MAX_BACKOFF_SECONDS = 300.0
-# answers that will not change on a retry: the request itself is wrong
+# answers from our own approval service that no retry would change (the request itself is wrong); a
+# third party is retried whatever it answers, until the bound, as the contract promises
 PERMANENT = frozenset({400, 401, 403, 404, 405, 410, 413, 422})
+PEER_KINDS = frozenset({"approval", "withdraw"})
 
 
 def standard_webhook_headers(message_id: str, body: bytes, secret: str, at: int) -> dict[str, str]:
@@ -84,8 +86,7 @@ async def _send(
 
 
 async def deliver_round(runtime: Runtime, *, limit: int = 50) -> int:
-    settings = runtime.settings
-    assert isinstance(settings, OrdersSettings)
+    settings = runtime.settings_as(OrdersSettings)
     now = utcnow()
     ctx = Context.of(runtime)
     async with runtime.db.transaction() as conn:
@@ -106,7 +107,9 @@ async def deliver_round(runtime: Runtime, *, limit: int = 50) -> int:
             if error is None:
                 values: dict[str, Any] = {"status": "delivered", "attempts": attempts, "delivered_at": at,
                                           "last_error": None}  # fmt: skip
-            elif attempts >= settings.outbox_max_attempts or status_code in PERMANENT:
+            elif attempts >= settings.outbox_max_attempts or (
+                row.kind in PEER_KINDS and status_code in PERMANENT
+            ):
                 log.warning("delivery %s parked as dead after %d attempts: %s", row.id, attempts, error)
                 values = {"status": "dead", "attempts": attempts, "last_error": error}
             else:
@@ -124,8 +127,7 @@ async def deliver_round(runtime: Runtime, *, limit: int = 50) -> int:
 
 
 async def deliveries(runtime: Runtime) -> None:
-    settings = runtime.settings
-    assert isinstance(settings, OrdersSettings)
+    settings = runtime.settings_as(OrdersSettings)
     batch = settings.timer_batch
 
     async def step() -> int:
