@@ -52,7 +52,7 @@ test: deps system-deps postgres lint ## lint, then every test against PostgreSQL
 	  if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; echo "all test trees passed"
 
 bench: deps system-deps postgres ## run the benchmarks (prints figures next to the same-run ceiling)
-	@for b in bench/approval.py bench/ticketing.py bench/mail_bridge.py; do \
+	@for b in bench/approval.py bench/ticketing.py bench/orders.py bench/mail_bridge.py; do \
 	  [ -f $$b ] && { echo "== $$b"; $(UV) run python $$b || exit 1; }; done; true
 
 token: deps ## print a dev JWT: make token SUB=alice ROLES=approver

@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sealflow_orders.domain.audit import Problem, Standard, Submitted, audit, audit_form, passed_materials
+from sealflow_orders.domain.audit import (
+    Problem,
+    Standard,
+    Submitted,
+    audit,
+    audit_form,
+    image_problem,
+    passed_materials,
+    pdf_problem,
+)
 from sealflow_orders.domain.messages import language, reason
 
 from .samples import broken_png, pdf, png, truncated_pdf
@@ -28,7 +37,7 @@ IMAGE_STANDARD = Standard("photo", "Site photo", False, ("image/png", "image/jpe
 
 
 def _pdf(data: bytes) -> Submitted:
-    return Submitted("application/pdf", len(data), data)
+    return Submitted.of("application/pdf", data)
 
 
 def _codes(problems: list[Problem]) -> list[tuple[str, str]]:
@@ -85,7 +94,7 @@ def test_type_size_presence_ownership_and_images() -> None:
         form={},
         standards=[PDF_STANDARD, IMAGE_STANDARD],
         materials={"plan": "f1", "photo": "f2", "extra": "f3"},
-        files={"plan": _pdf(big), "photo": Submitted("image/png", 10, broken_png())},
+        files={"plan": _pdf(big), "photo": Submitted.of("image/png", broken_png())},
     )
     assert _codes(problems) == [
         ("materials.plan", "too_large"),
@@ -96,7 +105,7 @@ def test_type_size_presence_ownership_and_images() -> None:
                   files={"photo": _pdf(pdf(1))})  # fmt: skip
     assert _codes(wrong) == [("materials.photo", "wrong_type")]
     assert audit(schema={}, form={}, standards=[IMAGE_STANDARD], materials={"photo": "f"},
-                 files={"photo": Submitted("image/png", 10, png())}) == []  # fmt: skip
+                 files={"photo": Submitted.of("image/png", png())}) == []  # fmt: skip
     missing = audit(schema={}, form={}, standards=[PDF_STANDARD, IMAGE_STANDARD], materials={"photo": "x"},
                     files={"photo": None})  # fmt: skip
     assert _codes(missing) == [("materials.plan", "material_missing"), ("materials.photo", "file_not_yours")]
@@ -117,3 +126,25 @@ def test_reasons_in_chinese_and_english_by_accept_language() -> None:
     assert reason("pdf_too_few_pages", params, "en") == "the PDF has 1 pages; at least 3 are needed"
     assert reason("type", {"expected": "integer"}, "zh") == "格式不对：应为整数"
     assert reason("no-such-code", {}, "en").startswith("is not acceptable")
+
+
+_WHOLE = pdf(2)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, len(_WHOLE) - 1), st.integers(0, 255)), min_size=1, max_size=20),
+       st.integers(1, len(_WHOLE)))  # fmt: skip
+def test_a_damaged_pdf_is_a_problem_or_passes_never_an_error(flips: list[tuple[int, int]], cut: int) -> None:
+    data = bytearray(_WHOLE[:cut])
+    for at, value in flips:
+        if at < len(data):
+            data[at] = value
+    found = pdf_problem(bytes(data), 2)
+    assert found is None or found.code in ("pdf_unreadable", "pdf_encrypted", "pdf_too_few_pages")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.binary(max_size=2000))
+def test_any_bytes_as_an_image_are_a_problem_or_an_image(data: bytes) -> None:
+    found = image_problem(data)
+    assert found is None or found.code == "image_unreadable"

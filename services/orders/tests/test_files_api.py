@@ -42,6 +42,17 @@ async def test_declared_type_name_and_bytes_must_agree(client: httpx.AsyncClient
     assert is_problem(await upload(client, OWNER, b"", "empty.pdf"), 422)
 
 
+async def test_an_idempotency_key_replays_the_upload(client: httpx.AsyncClient) -> None:
+    key = {**OWNER, "Idempotency-Key": unique("k")}
+    data = pdf(1)
+    first = await client.post("/v1/files", files={"file": ("a.pdf", data, "application/pdf")}, headers=key)
+    again = await client.post("/v1/files", files={"file": ("a.pdf", data, "application/pdf")}, headers=key)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    other = await client.post("/v1/files", files={"file": ("a.pdf", pdf(2), "application/pdf")}, headers=key)
+    assert is_problem(other, 409)
+
+
 async def test_files_are_private_to_their_uploader(client: httpx.AsyncClient) -> None:
     file_id = (await upload(client, OWNER, pdf(1))).json()["id"]
     assert (await client.get(f"/v1/files/{file_id}", headers=OWNER)).status_code == 200

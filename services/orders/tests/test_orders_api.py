@@ -115,3 +115,19 @@ async def test_stats_for_monitors(client: httpx.AsyncClient) -> None:
     assert (await client.get("/v1/stats/orders", headers=ADMIN)).status_code == 200
     waiting = stats["waiting_longest"]
     assert all(w["status"] in ("awaiting_approval", "dispatched", "in_progress") for w in waiting)
+
+
+async def test_orders_made_at_once_get_distinct_numbers(client: httpx.AsyncClient) -> None:
+    from .helpers import apply, make_item
+
+    item = await make_item(client, materials=[])
+    _, user, _ = await verified_member(client)
+    answers = await asyncio.gather(*(apply(client, user, item["id"]) for _ in range(8)))
+    assert all(a.status_code == 201 for a in answers)
+    numbers = [(await get_order(client, a.json()["order_id"]))["number"] for a in answers]
+    assert len(set(numbers)) == 8 and all(n.startswith("SF") for n in numbers)
+    once = await make_item(client, materials=[])
+    assert (await apply(client, user, once["id"])).status_code == 201
+    popular = (await client.get("/v1/catalog/popular", params={"limit": 200}, headers=STAFF)).json()["items"]
+    ranked = [i["id"] for i in popular]
+    assert ranked.index(item["id"]) < ranked.index(once["id"])  # 8 applications before 1

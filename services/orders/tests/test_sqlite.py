@@ -59,3 +59,4 @@ async def test_the_journey_on_sqlite(sqlite_client: httpx.AsyncClient) -> None:
     assert [o["id"] for o in listed.json()["items"]] == [order_id]
     stats = await client.get("/v1/stats/orders", headers=MONITOR)
     assert stats.json()["by_status"]["completed"] == 1
+    assert 0 <= stats.json()["mean_hours_to_completion"] < 1 and stats.json()["mean_rating"] == 5

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -59,11 +58,15 @@ class Standard:
 
 @dataclass(frozen=True, slots=True)
 class Submitted:
-    """What the caller knows of a submitted file: None when it is missing or not the applicant's."""
+    """What the caller knows of a submitted file (None in its place: missing or not the applicant's)."""
 
     content_type: str
     size: int
-    data: bytes
+    inspection: dict[str, Any] | None  # what `inspect` found in its content
+
+    @classmethod
+    def of(cls, content_type: str, data: bytes) -> Submitted:
+        return cls(content_type, len(data), inspect(content_type, data))
 
 
 def _path(error: ValidationError) -> str:
@@ -106,22 +109,55 @@ def audit_form(schema: Mapping[str, Any], form: Mapping[str, Any]) -> list[Probl
     return [problem for error in errors for problem in _form_problem(error)]
 
 
-def pdf_problem(data: bytes, min_pages: int | None) -> Problem | None:
-    """A PDF must open (unencrypted, or with an empty user password) and have at least `min_pages`."""
+def inspect_pdf(data: bytes) -> dict[str, Any]:
+    """What a PDF is: whether it opens (unencrypted, or with an empty user password) and its pages."""
+    # no warnings.catch_warnings() here: it changes process-wide state, and inspections run in threads
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # pypdf warns about the repairs it makes; a failure raises
-            reader = PdfReader(io.BytesIO(data), strict=False)
-            if reader.is_encrypted and not reader.decrypt(""):
-                return Problem("", "pdf_encrypted")
-            pages = len(reader.pages)
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            return {"readable": False, "encrypted": True, "pages": None}
+        return {"readable": True, "encrypted": False, "pages": len(reader.pages)}
     except PyPdfError as exc:
-        if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
-            return Problem("", "pdf_encrypted")
-        return Problem("", "pdf_unreadable")
-    except (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError):
-        # a malformed file can break pypdf in many ways; each is the file's problem, not a 500
-        return Problem("", "pdf_unreadable")
+        encrypted = "password" in str(exc).lower() or "encrypt" in str(exc).lower()
+        return {"readable": False, "encrypted": encrypted, "pages": None}
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError, Warning):
+        # a malformed file can break pypdf in many ways (a warning too, where warnings are errors); each is
+        # the file's problem, not a 500
+        return {"readable": False, "encrypted": False, "pages": None}
+
+
+def inspect_image(data: bytes) -> dict[str, Any]:
+    """Whether an image decodes: Pillow's verify() checks the structure, load() the pixel data."""
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return {"readable": False}
+    return {"readable": True}
+
+
+def inspect(content_type: str, data: bytes) -> dict[str, Any] | None:
+    """What the audit needs to know of a file's content, found once (at upload) and kept with the file:
+    a submission then needs neither the bytes nor a parser. None for types whose content is not checked."""
+    if content_type == PDF:
+        return {"pdf": inspect_pdf(data)}
+    if content_type.startswith("image/"):
+        return {"image": inspect_image(data)}
+    return None
+
+
+def content_problem(inspection: Mapping[str, Any] | None, min_pages: int | None) -> Problem | None:
+    """The problem with a file's content as `inspect` found it, against a standard's `min_pages`."""
+    if not inspection:
+        return None
+    if "image" in inspection:
+        return None if inspection["image"]["readable"] else Problem("", "image_unreadable")
+    found = inspection["pdf"]
+    if not found["readable"]:
+        return Problem("", "pdf_encrypted" if found["encrypted"] else "pdf_unreadable")
+    pages = int(found["pages"])
     if pages == 0:
         return Problem("", "pdf_too_few_pages", {"pages": 0, "min_pages": min_pages or 1})
     if min_pages is not None and pages < min_pages:
@@ -129,24 +165,13 @@ def pdf_problem(data: bytes, min_pages: int | None) -> Problem | None:
     return None
 
 
+def pdf_problem(data: bytes, min_pages: int | None) -> Problem | None:
+    """A PDF must open (unencrypted, or with an empty user password) and have at least `min_pages`."""
+    return content_problem({"pdf": inspect_pdf(data)}, min_pages)
+
+
 def image_problem(data: bytes) -> Problem | None:
-    """An image must decode: Pillow's verify() checks the structure, load() the pixel data."""
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        return Problem("", "image_unreadable")
-    return None
-
-
-def content_problem(content_type: str, data: bytes, min_pages: int | None) -> Problem | None:
-    if content_type == PDF:
-        return pdf_problem(data, min_pages)
-    if content_type.startswith("image/"):
-        return image_problem(data)
-    return None
+    return content_problem({"image": inspect_image(data)}, None)
 
 
 def audit_material(standard: Standard, submitted: Submitted | None) -> list[Problem]:
@@ -160,7 +185,7 @@ def audit_material(standard: Standard, submitted: Submitted | None) -> list[Prob
     if submitted.size > standard.max_bytes:
         problems.append(Problem(where, "too_large", {"size": submitted.size, "limit": standard.max_bytes}))
     if not problems:
-        found = content_problem(submitted.content_type, submitted.data, standard.min_pages)
+        found = content_problem(submitted.inspection, standard.min_pages)
         if found is not None:
             problems.append(Problem(where, found.code, found.params))
     return problems

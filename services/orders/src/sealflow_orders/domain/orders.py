@@ -51,5 +51,5 @@ def may_rate(current: str, already_rated: bool) -> str | None:
 
 
 def order_number(day: datetime, sequence: int) -> str:
-    """A number a person can read out on the phone: SF + the day + a counter within the day."""
+    """A number a person can read out on the phone: SF + the day + a counter (at least 5 digits)."""
     return f"SF{day:%Y%m%d}{sequence:05d}"

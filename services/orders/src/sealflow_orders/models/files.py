@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from sealflow_orders.models.base import metadata
-from sealkit.types import UTCDateTime
+from sealkit.types import JSONType, UTCDateTime
 
 files = sa.Table(
     "files",
@@ -17,6 +17,7 @@ files = sa.Table(
     sa.Column("content_type", sa.String(200), nullable=False),
     sa.Column("size", sa.BigInteger, nullable=False),
     sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("inspection", JSONType),  # what the audit needs of the content (domain.audit.inspect)
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Index("ix_files_owner", "owner_id", "created_at"),
 )

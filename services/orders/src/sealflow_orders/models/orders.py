@@ -66,7 +66,8 @@ order_progress = sa.Table(
     sa.Index("ix_order_progress_order", "order_id", "at"),
 )
 
-# Order numbers: a counter per day, taken with one upsert, so numbers are short and never repeat.
+# Order numbers on SQLite: a counter per day, taken with one upsert (PostgreSQL uses the sequence
+# order_number_seq, made by the migration, so concurrent orders never wait on one row).
 order_counters = sa.Table(
     "order_counters",
     metadata,

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sealflow_orders.models import categories, deliveries, order_counters, order_progress, orders
@@ -19,8 +19,12 @@ from sealkit.types import utcnow
 
 
 async def next_number(conn: AsyncConnection, day: str) -> int:
-    """The next counter of `day`, taken with one upsert (concurrent orders get distinct numbers)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    """The next order counter. On PostgreSQL a sequence (no row lock: concurrent orders never wait on
+    each other; a rolled-back order leaves a gap); on SQLite, where writers are serialised anyway, a
+    counter per day taken with one upsert."""
+    if conn.dialect.name == "postgresql":
+        return int((await conn.execute(sa.text("SELECT nextval('order_number_seq')"))).scalar_one())
+    dialect = sqlite
     stmt = (
         dialect.insert(order_counters)
         .values(day=day, last=1)
@@ -133,11 +137,14 @@ async def stats(conn: AsyncConnection, *, waiting: int, now: datetime) -> dict[s
             .order_by(sa.func.count().desc())
         )
     ).all()
-    done = (
-        await conn.execute(
-            sa.select(orders.c.created_at, orders.c.completed_at).where(orders.c.completed_at.is_not(None))
-        )
-    ).all()
+    seconds: sa.ColumnElement[Any]
+    if conn.dialect.name == "postgresql":
+        seconds = sa.func.extract("epoch", orders.c.completed_at - orders.c.created_at)
+    else:  # SQLite keeps times as text: julianday counts days
+        seconds = (sa.func.julianday(orders.c.completed_at) - sa.func.julianday(orders.c.created_at)) * 86400
+    mean_seconds = await conn.scalar(
+        sa.select(sa.func.avg(seconds)).where(orders.c.completed_at.is_not(None))
+    )
     rating = (
         await conn.execute(
             sa.select(sa.func.avg(orders.c.rating), sa.func.count(orders.c.rating)).where(
@@ -153,12 +160,11 @@ async def stats(conn: AsyncConnection, *, waiting: int, now: datetime) -> dict[s
             .limit(waiting)
         )
     ).all()
-    hours = [(r.completed_at - r.created_at).total_seconds() / 3600 for r in done]
     return {
         "by_status": by_status,
         "by_item": [(str(i), n, int(c)) for i, n, c in by_item],
         "by_category": [(str(i), n, int(c)) for i, n, c in by_category],
-        "mean_hours": sum(hours) / len(hours) if hours else None,
+        "mean_hours": float(mean_seconds) / 3600 if mean_seconds is not None else None,
         "mean_rating": float(rating[0]) if rating[0] is not None else None,
         "rated": int(rating[1]),
         "oldest": oldest,

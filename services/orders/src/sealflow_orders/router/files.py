@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from uuid import UUID
 
 from fastapi import APIRouter, Request
+from pydantic import BaseModel
 from starlette.responses import Response
 
 from sealflow_orders.config import OrdersSettings
@@ -12,11 +14,19 @@ from sealflow_orders.schemas.files import FileOut
 from sealflow_orders.service import files as service
 from sealkit.auth import CurrentUser
 from sealkit.db import DbConn, get_database
-from sealkit.jsonutil import json_response
+from sealkit.idempotency import idempotent
 from sealkit.problems import PayloadTooLarge
 
 router = APIRouter(prefix="/v1/files", tags=["files"])
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the file itself
+
+
+class UploadFingerprint(BaseModel):
+    """What makes two uploads under one Idempotency-Key the same request."""
+
+    sha256: str
+    filename: str
+    declared_type: str | None
 
 
 @router.post(
@@ -34,9 +44,16 @@ async def upload(request: Request, user: CurrentUser) -> Response:
         raise PayloadTooLarge(f"the file is larger than {cap} bytes", slug="file-too-large")
     # read (and refuse) before a transaction is open: a slow upload must not hold a connection
     received = await service.read_upload(request.headers.get("content-type"), request.stream(), max_bytes=cap)
+    examined = await service.examine(received)
+    fingerprint = UploadFingerprint(
+        sha256=hashlib.sha256(received.data).hexdigest(),
+        filename=received.filename,
+        declared_type=received.declared_type,
+    )
     async with get_database(request).transaction() as conn:
-        stored = await service.store_upload(conn, user=user, upload=received)
-    return json_response(stored, status_code=201)
+        return await idempotent(
+            conn, request, user, fingerprint, lambda: service.store_upload(conn, user=user, examined=examined)
+        )
 
 
 @router.get("/{file_id}", response_model=FileOut, summary="A file's description")

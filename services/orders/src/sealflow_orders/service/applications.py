@@ -78,10 +78,9 @@ async def _active_item(conn: AsyncConnection, item_id: UUID) -> AnyRow:
 
 
 async def _facts(
-    conn: AsyncConnection, item: AnyRow, materials: Mapping[str, UUID], owners: set[str]
+    conn: AsyncConnection, materials: Mapping[str, UUID], owners: set[str]
 ) -> dict[str, rules.Submitted | None]:
-    """What each submitted file is; bytes are read only where the standard inspects the content."""
-    standards = {m["key"]: rules.Standard.from_json(m) for m in item.materials}
+    """What each submitted file is, as its upload found it: no bytes are read, no parser runs."""
     rows = await files_repo.get_files(conn, materials.values())
     facts: dict[str, rules.Submitted | None] = {}
     for key, file_id in materials.items():
@@ -89,33 +88,22 @@ async def _facts(
         if row is None or row.owner_id not in owners:
             facts[key] = None
             continue
-        standard = standards.get(key)
-        data = b""
-        inspect = (
-            standard is not None
-            and row.content_type in standard.content_types
-            and row.size <= standard.max_bytes
-            and row.content_type.startswith(CHECKED_CONTENT)
-        )
-        if inspect:
+        inspection = row.inspection
+        if inspection is None and row.content_type.startswith(CHECKED_CONTENT):
+            # a file stored before uploads were inspected: look at it now
             data = await STORE.get(conn, file_id) or b""
-        facts[key] = rules.Submitted(content_type=row.content_type, size=row.size, data=data)
+            inspection = await asyncio.to_thread(rules.inspect, row.content_type, data)
+        facts[key] = rules.Submitted(content_type=row.content_type, size=row.size, inspection=inspection)
     return facts
 
 
 async def _audit(
     conn: AsyncConnection, item: AnyRow, form: dict[str, Any], materials: Mapping[str, UUID], owners: set[str]
 ) -> list[dict[str, Any]]:
-    facts = await _facts(conn, item, materials, owners)
+    facts = await _facts(conn, materials, owners)
     standards = [rules.Standard.from_json(m) for m in item.materials]
-    # parsing PDFs and images is CPU work; off the event loop it does not stall other requests
-    found = await asyncio.to_thread(
-        rules.audit,
-        schema=item.form_schema,
-        form=form,
-        standards=standards,
-        materials=dict(materials),
-        files=facts,
+    found = rules.audit(
+        schema=item.form_schema, form=form, standards=standards, materials=dict(materials), files=facts
     )
     return [p.to_json() for p in found]
 
@@ -168,7 +156,6 @@ async def submit(
         "updated_at": now,
     }
     await repo.insert_application(conn, values)
-    await catalog_repo.count_application(conn, item.id)
     await _record(conn, application_id, user, problems, on_behalf=False)
     if not problems:
         order_id = await open_order(conn, ctx, application=values, item=item, enterprise=enterprise)
@@ -177,7 +164,10 @@ async def submit(
     assert row is not None
     if problems:
         await reminders.schedule_returned(conn, application=row, returned_at=now)
-    return await application_out(conn, row, lang)
+    out = await application_out(conn, row, lang)
+    # last: every submission for the item updates this one row, so its lock is held only until the commit
+    await catalog_repo.count_application(conn, item.id)
+    return out
 
 
 async def resubmit(

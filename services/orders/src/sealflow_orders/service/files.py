@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 from uuid import UUID
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sealflow_orders import access
+from sealflow_orders.domain.audit import inspect
 from sealflow_orders.domain.files import canonical, disagreement, sniff
 from sealflow_orders.repository import files as repo
 from sealflow_orders.schemas.files import FileOut
@@ -114,22 +117,40 @@ async def read_upload(content_type: str | None, chunks: AsyncIterator[bytes], *,
     return Upload(filename=filename, declared_type=canonical(declared) or None, data=bytes(part.data))
 
 
-async def store_upload(conn: AsyncConnection, *, user: Principal, upload: Upload) -> FileOut:
+@dataclass(frozen=True)
+class Examined:
+    """An upload whose bytes were sniffed and whose content was inspected (before any transaction)."""
+
+    upload: Upload
+    content_type: str
+    inspection: dict[str, Any] | None
+
+
+async def examine(upload: Upload) -> Examined:
+    """Sniff the type (it must agree with the declared type and the name) and inspect the content once:
+    parsing is CPU work, done off the event loop and outside the transaction."""
     if not upload.data:
         raise Unprocessable("the file is empty", slug="empty-file")
     sniffed = sniff(upload.data[:8192])
     problem = disagreement(sniffed=sniffed, declared=upload.declared_type, filename=upload.filename)
     if problem:
         raise Unprocessable(problem, slug="type-mismatch")
+    inspection = await asyncio.to_thread(inspect, sniffed, upload.data)
+    return Examined(upload=upload, content_type=sniffed, inspection=inspection)
+
+
+async def store_upload(conn: AsyncConnection, *, user: Principal, examined: Examined) -> FileOut:
+    upload = examined.upload
     file_id = new_id()
     values = {
         "id": file_id,
         "owner_id": user.sub,
         "filename": upload.filename,
         "declared_type": upload.declared_type,
-        "content_type": sniffed,
+        "content_type": examined.content_type,
         "size": len(upload.data),
         "sha256": hashlib.sha256(upload.data).hexdigest(),
+        "inspection": examined.inspection,
         "created_at": utcnow(),
     }
     await repo.insert_file(conn, values)
