@@ -199,13 +199,16 @@ class Journey:
         self.say.state("bridge", ", ".join(m["outcome"] for m in inbound["items"]))
         if [m["outcome"] for m in inbound["items"]] != ["applied"]:
             raise StepFailed(f"the bridge recorded {inbound['items']!r} for the reply")
+        confirmed = wait_for(lambda: self.sent_mail(task["id"], "confirmation"),
+                             "the bridge's confirmation to the approver", self.timeout)  # fmt: skip
+        self.say.state("confirmation", f"to {confirmed['to_address']}: {confirmed['subject']}")
         dispatched = wait_for(lambda: (o := self.order())["status"] == "dispatched" and o,
                               "the order to be dispatched", self.timeout)  # fmt: skip
         self.say.state("order", f"{dispatched['status']}, ticket {dispatched['ticket_id']}")
 
-    def sent_mail(self, task_id: str) -> dict[str, Any] | None:
+    def sent_mail(self, task_id: str, kind: str = "task") -> dict[str, Any] | None:
         found = expect(
-            self.bridge.get("/v1/mail/outbound", params={"task_id": task_id, "kind": "task"},
+            self.bridge.get("/v1/mail/outbound", params={"task_id": task_id, "kind": kind},
                             headers=self.cast.admin.headers()),
             200, "the bridge's outbound mail",
         )  # fmt: skip
