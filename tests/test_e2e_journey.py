@@ -129,6 +129,11 @@ async def test_the_journey_delivers_every_event_exactly_once(walked: Walked) -> 
     assert Counter(m.kind for m in mails) == {"task": 1, "confirmation": 1}
     async with httpx.AsyncClient(timeout=10) as client:
         order = (await client.get(f"{urls.orders}/v1/orders/{order_id}", headers=ADMIN)).json()
+        deliveries = (await client.get(f"{urls.orders}/v1/deliveries", headers=ADMIN)).json()["items"]
+    # orders' own call to approval (not an event: a delivery row, sent with an Idempotency-Key)
+    assert [(d["kind"], d["status"]) for d in deliveries if d["order_id"] == order_id] == [
+        ("approval", "delivered")
+    ]
     public = [p["status"] for p in order["progress"] if not p["internal"]]  # staff also see internal notes
     assert public == ["awaiting_approval", "dispatched", "completed"], order["progress"]
     assert order["rating"]["rating"] == 5
