@@ -10,7 +10,18 @@ import httpx
 
 from sealkit.testing import auth, unique
 
-from .helpers import ADMIN, MONITOR, STAFF, get_order, is_problem, make_category, make_order, verified_member
+from .helpers import (
+    ADMIN,
+    MONITOR,
+    STAFF,
+    apply,
+    get_order,
+    is_problem,
+    make_category,
+    make_item,
+    make_order,
+    verified_member,
+)
 
 
 async def test_staff_progress_internal_notes_and_transitions(client: httpx.AsyncClient) -> None:
@@ -118,8 +129,6 @@ async def test_stats_for_monitors(client: httpx.AsyncClient) -> None:
 
 
 async def test_orders_made_at_once_get_distinct_numbers(client: httpx.AsyncClient) -> None:
-    from .helpers import apply, make_item
-
     item = await make_item(client, materials=[])
     _, user, _ = await verified_member(client)
     answers = await asyncio.gather(*(apply(client, user, item["id"]) for _ in range(8)))

@@ -8,9 +8,11 @@ and review enterprises. Nothing here does I/O: membership is looked up by the ca
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Literal
+from typing import Annotated, Literal
 
-from sealkit.auth import Principal, Role
+from fastapi import Depends
+
+from sealkit.auth import Principal, Role, require_roles
 
 ADMIN: tuple[Literal["admin"]] = ("admin",)
 STAFF: tuple[Literal["staff"], Literal["admin"]] = ("staff", "admin")
@@ -54,3 +56,30 @@ def may_read_file(user: Principal, *, owner_id: str, used_in_review: bool) -> bo
 
 def sees_internal_notes(user: Principal) -> bool:
     return user.has(*OVERSEERS)
+
+
+def reviews(user: Principal) -> bool:
+    """Staff and admins review submissions (and may supplement one on the applicant's behalf)."""
+    return user.has(*REVIEWERS)
+
+
+def oversees(user: Principal) -> bool:
+    """Staff, monitors and admins see every enterprise's orders and applications."""
+    return user.has(*OVERSEERS)
+
+
+def is_enterprise_user(user: Principal) -> bool:
+    return user.has("enterprise")
+
+
+def may_move_process(user: Principal, *, applicant_id: str) -> bool:
+    """An order's process is moved by its applicant or by staff."""
+    return user.sub == applicant_id or user.has(*STAFF)
+
+
+# the routers' dependencies: who may call an endpoint at all
+Admin = Annotated[Principal, Depends(require_roles(*ADMIN))]
+Staff = Annotated[Principal, Depends(require_roles(*STAFF))]
+Figures = Annotated[Principal, Depends(require_roles(*FIGURES))]
+Enterprise = Annotated[Principal, Depends(require_roles("enterprise"))]
+Reviewer = Annotated[Principal, Depends(require_roles(*REVIEWERS))]

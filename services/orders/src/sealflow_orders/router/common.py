@@ -1,15 +1,5 @@
-"""Dependency aliases every orders router uses."""
+"""Dependency aliases every orders router uses (defined with the rest of the access rules)."""
 
-from __future__ import annotations
+from sealflow_orders.access import Admin, Enterprise, Figures, Reviewer, Staff
 
-from typing import Annotated
-
-from fastapi import Depends
-
-from sealflow_orders.access import ADMIN, FIGURES, STAFF
-from sealkit.auth import Principal, require_roles
-
-Admin = Annotated[Principal, Depends(require_roles(*ADMIN))]
-Staff = Annotated[Principal, Depends(require_roles(*STAFF))]
-Figures = Annotated[Principal, Depends(require_roles(*FIGURES))]
-Enterprise = Annotated[Principal, Depends(require_roles("enterprise"))]
+__all__ = ["Admin", "Enterprise", "Figures", "Reviewer", "Staff"]

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from sealflow_orders.access import REVIEWERS
-from sealflow_orders.router.common import Admin, Enterprise
+from sealflow_orders.router.common import Admin, Enterprise, Reviewer
 from sealflow_orders.schemas.enterprises import EnterpriseIn, EnterpriseOut, ReviewIn
 from sealflow_orders.service import enterprises as service
-from sealkit.auth import CurrentUser, Principal, require_roles
+from sealkit.auth import CurrentUser
 from sealkit.db import DbConn
 from sealkit.idempotency import idempotent
 from sealkit.pagination import Page, clamp_limit
 
 router = APIRouter(prefix="/v1/enterprises", tags=["enterprises"])
-Reviewer = Annotated[Principal, Depends(require_roles(*REVIEWERS))]
 
 
 @router.post(

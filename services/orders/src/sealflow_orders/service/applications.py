@@ -176,7 +176,7 @@ async def resubmit(
     """Audit again; the materials that passed last time stay attached unless replaced. Staff may
     supplement on the applicant's behalf (recorded as such), with files of their own."""
     row = await repo.get_application(conn, application_id)
-    on_behalf = row is not None and row.applicant_id != user.sub and user.has(*access.REVIEWERS)
+    on_behalf = row is not None and row.applicant_id != user.sub and access.reviews(user)
     if row is None or (row.applicant_id != user.sub and not on_behalf):
         raise NotFound("application not found")
     if body.item_id is not None and body.item_id != row.item_id:
@@ -221,7 +221,7 @@ async def get(conn: AsyncConnection, *, user: Principal, application_id: UUID, l
     row = await repo.get_application(conn, application_id)
     visible = row is not None and (
         row.applicant_id == user.sub
-        or user.has(*access.OVERSEERS)
+        or access.oversees(user)
         or await is_member(conn, user, row.enterprise_id)
     )
     if row is None or not visible:

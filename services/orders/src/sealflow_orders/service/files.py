@@ -162,9 +162,7 @@ async def _readable(conn: AsyncConnection, user: Principal, file_id: UUID) -> Fi
     row = await repo.get_file(conn, file_id)
     if row is None:
         raise NotFound("file not found")
-    in_review = (
-        row.owner_id != user.sub and user.has(*access.REVIEWERS) and await repo.used_in_review(conn, file_id)
-    )
+    in_review = row.owner_id != user.sub and access.reviews(user) and await repo.used_in_review(conn, file_id)
     if not access.may_read_file(user, owner_id=row.owner_id, used_in_review=in_review):
         raise NotFound("file not found")
     return FileOut.model_validate(row, from_attributes=True)

@@ -113,9 +113,9 @@ async def list_orders(
     cursor: str | None,
     limit: int,
 ) -> Page[OrderSummary]:
-    if user.has(*access.OVERSEERS):
+    if access.oversees(user):
         enterprise_ids: list[UUID] | None = None
-    elif user.has("enterprise"):
+    elif access.is_enterprise_user(user):
         enterprise_ids = await enterprises_repo.enterprises_of(conn, user.sub)
         if user.enterprise_id:
             with contextlib.suppress(ValueError):  # a claim that is no id names no enterprise of ours

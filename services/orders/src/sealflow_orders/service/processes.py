@@ -16,7 +16,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from sealflow_orders.access import STAFF
+from sealflow_orders import access
 from sealflow_orders.domain.channels import (
     InvalidConfig,
     Mapping,
@@ -204,7 +204,7 @@ class Running:
 
 
 def _ensure_actor(user: Principal, order: AnyRow) -> None:
-    if user.sub != order.applicant_id and not user.has(*STAFF):
+    if not access.may_move_process(user, applicant_id=order.applicant_id):
         raise Forbidden("only the order's applicant or staff move its process")
     ensure_open(order, "its process no longer moves")
 
