@@ -11,13 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sealflow_approval import access
 from sealflow_approval import repository as repo
+from sealflow_approval.domain.stages import stage_status
 from sealflow_approval.models import audit, tasks
-from sealflow_approval.schemas import ApproverIn, GroupOut, RequestOut, TaskOut
+from sealflow_approval.schemas import ApproverIn, GroupOut, RequestOut, StageGroupOut, StageOut, TaskOut
 from sealkit.auth import Principal
 from sealkit.contracts.approval import REQUEST_DECIDED, RequestDecided, TaskCreated
 from sealkit.ids import new_id
 from sealkit.outbox import Outbox
-from sealkit.problems import Conflict, NotFound
+from sealkit.problems import Conflict, NotFound, Unprocessable
 from sealkit.sql import AnyRow, insert
 
 SYSTEM_ACTOR = "system"
@@ -109,9 +110,44 @@ def request_view(request: Any, group_rows: Any, task_rows: Any) -> RequestOut:
                 min_approvals=m["min_approvals"],
                 status=m["status"],
                 tasks=by_group.get(m["id"], []),
+                stage=m.get("stage"),
             )
         )
-    return RequestOut.model_validate({**dict(r), "groups": out_groups})
+    # `version` in the view is the definition's; the row's own `version` is the writers' counter
+    shown = {**dict(r), "groups": out_groups, "definition": r.get("definition_key"),
+             "version": r.get("definition_version"), "stages": _stages_view(r, out_groups)}  # fmt: skip
+    return RequestOut.model_validate(shown)
+
+
+def _stages_view(r: Any, out_groups: list[GroupOut]) -> list[StageOut] | None:
+    """The request's stages: each with its status, its running groups and those left out (and why)."""
+    plan = r.get("stages")
+    if plan is None:
+        return None
+    out = []
+    for index, planned in enumerate(plan):
+        running = {g.name: g for g in out_groups if g.stage == index}
+        status = stage_status(index, plan, r.get("current_stage"), r["status"])
+        shown = []
+        for g in planned["groups"]:
+            group = running.get(g["name"])
+            if group is not None:
+                shown.append(StageGroupOut.model_validate(group.model_dump()))
+                continue
+            waiting = "waiting" if status == "waiting" else "cancelled"
+            shown.append(
+                StageGroupOut(
+                    id=None,
+                    name=g["name"],
+                    mode=g["mode"],
+                    min_approvals=g.get("min_approvals"),
+                    status="skipped" if g.get("left_out") else waiting,
+                    left_out=g.get("left_out"),
+                )
+            )
+        out.append(StageOut(index=index, name=planned["name"], combine=planned["combine"], status=status,
+                            groups=shown))  # fmt: skip
+    return out
 
 
 async def sees_request(conn: AsyncConnection, user: Principal, row: Any) -> bool:
@@ -165,3 +201,12 @@ async def ensure_visible(conn: AsyncConnection, user: Principal, request: AnyRow
         return
     if not await repo.is_approver_of(conn, request.id, user.sub):
         raise NotFound("approval request not found")
+
+
+def invalid(errors: list[tuple[list[str | int], str]], detail: str | None = None) -> Unprocessable:
+    """A 422 like the schema's own: the REST contract promises every 422 its `errors` list."""
+    return Unprocessable(
+        detail or "; ".join(msg for _, msg in errors),
+        slug="validation",
+        extra={"errors": [{"loc": loc, "msg": msg} for loc, msg in errors]},
+    )

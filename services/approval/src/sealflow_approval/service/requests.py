@@ -75,6 +75,7 @@ class _NewRequest:
     @classmethod
     def of(cls, user: Principal, body: RequestCreate, default_remind_minutes: int) -> _NewRequest:
         now = utcnow()
+        body_groups = body.groups or []  # an ad-hoc request brings its groups (the schema checks it)
         if body.deadline_at is not None and body.deadline_at <= now:
             # a payload error like the schema's own: the REST contract promises every 422 its `errors` list
             raise Unprocessable(
@@ -85,7 +86,7 @@ class _NewRequest:
                 },
             )
         misplaced = access.applicant_among_approvers(
-            user.sub, [[a.id for a in g.approvers] for g in body.groups]
+            user.sub, [[a.id for a in g.approvers] for g in body_groups]
         )
         if misplaced:
             raise Unprocessable(
@@ -105,7 +106,7 @@ class _NewRequest:
             "deadline_at": body.deadline_at,
             "on_deadline": body.on_deadline or ("reject" if body.deadline_at else None),
             "remind_every_minutes": remind,
-            "group_count": len(body.groups),
+            "group_count": len(body_groups),
             "approved_groups": 0,
             "rejected_groups": 0,
             "created_at": now,
@@ -114,7 +115,7 @@ class _NewRequest:
         group_rows: list[dict[str, Any]] = []
         task_rows: list[dict[str, Any]] = []
         events: list[tuple[str, TaskCreated]] = []
-        for position, g in enumerate(body.groups):
+        for position, g in enumerate(body_groups):
             group_row = {
                 "id": new_id(),
                 "request_id": request_row["id"],
