@@ -11,11 +11,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sealflow_approval import access
 from sealflow_approval import repository as repo
+from sealflow_approval.domain import RequestStatus
 from sealflow_approval.domain.stages import stage_status
 from sealflow_approval.models import audit, tasks
-from sealflow_approval.schemas import ApproverIn, GroupOut, RequestOut, StageGroupOut, StageOut, TaskOut
+from sealflow_approval.schemas import (
+    ApproverIn,
+    GroupOut,
+    RequestCreate,
+    RequestOut,
+    StageGroupOut,
+    StageOut,
+    TaskOut,
+)
 from sealkit.auth import Principal
-from sealkit.contracts.approval import REQUEST_DECIDED, RequestDecided, TaskCreated
+from sealkit.contracts.approval import REQUEST_CC, REQUEST_DECIDED, RequestCc, RequestDecided, TaskCreated
 from sealkit.ids import new_id
 from sealkit.outbox import Outbox
 from sealkit.problems import Conflict, NotFound, Unprocessable
@@ -70,6 +79,39 @@ def task_row(
         "delegated_from": delegated_from,
         "reminders_sent": 0,
         "next_remind_at": now + timedelta(minutes=remind_minutes) if remind_minutes else None,
+    }
+
+
+def check_deadline(body: RequestCreate, now: datetime) -> None:
+    if body.deadline_at is not None and body.deadline_at <= now:
+        raise invalid([(["body", "deadline_at"], "deadline_at must be in the future")])
+
+
+def request_row_of(
+    user: Principal, body: RequestCreate, now: datetime, remind: int | None, **values: Any
+) -> dict[str, Any]:
+    """A new request's row; `values` adds to it (the group count, a definition's stage plan)."""
+    return {
+        "id": new_id(),
+        "title": body.title,
+        "form": body.form,
+        "applicant_id": user.sub,
+        "status": "pending",
+        "combine": body.combine,
+        "callback_url": str(body.callback_url) if body.callback_url else None,
+        "deadline_at": body.deadline_at,
+        "on_deadline": body.on_deadline or ("reject" if body.deadline_at else None),
+        "remind_every_minutes": remind,
+        "approved_groups": 0,
+        "rejected_groups": 0,
+        "created_at": now,
+        "decided_at": None,
+        "definition_key": None,
+        "definition_version": None,
+        "stages": None,
+        "current_stage": None,
+        "cc": None,
+        **values,
     }
 
 
@@ -152,6 +194,8 @@ def _stages_view(r: Any, out_groups: list[GroupOut]) -> list[StageOut] | None:
 
 async def sees_request(conn: AsyncConnection, user: Principal, row: Any) -> bool:
     """Whether the caller may see the task's request: then a refusal is 403, otherwise 404 hides it."""
+    if access.is_cc(user, row.cc):
+        return True
     return access.sees_without_asking(user, row.applicant_id) or await repo.is_approver_of(
         conn, row.request_id, user.sub
     )
@@ -172,6 +216,7 @@ async def finish(
     await repo.update_request(conn, request_id, status=status, decided_at=now)
     await repo.cancel_everything_pending(conn, request_id, now)
     await insert(conn, audit, [audit_row(request_id, actor, action, at=now, detail={"status": status})])
+    await outbox.emit_many(conn, cc_events(request, status, now))
     await outbox.emit(
         conn,
         REQUEST_DECIDED,
@@ -186,6 +231,28 @@ async def finish(
     )
 
 
+def cc_events(request: Any, status: RequestStatus, at: datetime) -> list[tuple[str, RequestCc]]:
+    """`approval.request.cc` for each CC recipient of a request (a row or a new row's dict)."""
+    r = request if isinstance(request, dict) else request._mapping
+    recipients = r.get("cc") or []
+    request_id = r.get("request_id") or r["id"]  # a task's row with its request carries `request_id`
+    return [
+        (
+            REQUEST_CC,
+            RequestCc(
+                request_id=request_id,
+                title=r["title"],
+                applicant_id=r["applicant_id"],
+                recipient_id=c["id"],
+                recipient_email=c.get("email"),
+                status=status,
+                at=at,
+            ),
+        )
+        for c in recipients
+    ]
+
+
 async def insert_task(conn: AsyncConnection, task: dict[str, Any], approver_id: str) -> None:
     try:
         async with conn.begin_nested():
@@ -197,7 +264,7 @@ async def insert_task(conn: AsyncConnection, task: dict[str, Any], approver_id: 
 
 
 async def ensure_visible(conn: AsyncConnection, user: Principal, request: AnyRow) -> None:
-    if access.sees_without_asking(user, request.applicant_id):
+    if access.sees_without_asking(user, request.applicant_id) or access.is_cc(user, request.cc):
         return
     if not await repo.is_approver_of(conn, request.id, user.sub):
         raise NotFound("approval request not found")
