@@ -1,22 +1,10 @@
-"""Access rules have one home: every role check of the approval service is in access.py."""
+"""Access rules have one home: every role check of the service is in its access.py."""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import sealflow_approval
-
-SOURCE = Path(sealflow_approval.__file__).parent
-ROLE_CHECK = re.compile(r"\.has\(|require_roles\(|\.roles\b")
+from sealkit.testing import assert_role_checks_in_access
 
 
 def test_every_role_check_is_in_access_py() -> None:
-    elsewhere = [
-        f"{path.relative_to(SOURCE)}:{number}"
-        for path in SOURCE.rglob("*.py")
-        if path.name != "access.py"
-        for number, line in enumerate(path.read_text().splitlines(), 1)
-        if ROLE_CHECK.search(line)
-    ]
-    assert elsewhere == [], "role checks outside access.py"
+    assert_role_checks_in_access(sealflow_approval)

@@ -93,9 +93,9 @@ def _param(name: str, column: sa.Column[Any]) -> Any:
     return sa.bindparam(name, type_=column.type)
 
 
-@cache
-def decide_at_once_statement() -> Any:
-    """The statement (built once: building Core costs as much CPU as running it, bench/README.md)."""
+class _Params:
+    """The statement's bind parameters that several of its parts use (a namespace)."""
+
     task_id = _param("p_task", tasks.c.id)
     now = _param("p_now", tasks.c.decided_at)
     actor = _param("p_actor", tasks.c.decided_by)
@@ -105,6 +105,11 @@ def decide_at_once_statement() -> Any:
     approved = sa.bindparam("p_approved", type_=sa.Integer)  # 1 or 0, and p_rejected its complement
     rejected = sa.bindparam("p_rejected", type_=sa.Integer)
 
+
+def _outcome(p: type[_Params]) -> Any:
+    """`fin`: the task, its group and its request as the statement's snapshot has them, when the caller may
+    decide the task now, with what the decision makes of them (group_after, approved_after, rejected_after,
+    request_after). No row: the decision is refused (or the task unknown)."""
     read = (
         sa.select(
             tasks.c.request_id,
@@ -130,17 +135,19 @@ def decide_at_once_statement() -> Any:
         )
         .join(requests, requests.c.id == tasks.c.request_id)
         .join(groups, groups.c.id == tasks.c.group_id)
-        .where(tasks.c.id == task_id)
+        .where(tasks.c.id == p.task_id)
         .cte("read")
     )
     # the caller's own pending task, or (the service role) the task of the approver it acts for
     may_decide = sa.case(
-        (as_service, sa.or_(on_behalf_of.is_(None), read.c.approver_id == on_behalf_of)),
-        else_=sa.and_(read.c.approver_id == actor, sa.or_(on_behalf_of.is_(None), on_behalf_of == actor)),
+        (p.as_service, sa.or_(p.on_behalf_of.is_(None), read.c.approver_id == p.on_behalf_of)),
+        else_=sa.and_(
+            read.c.approver_id == p.actor, sa.or_(p.on_behalf_of.is_(None), p.on_behalf_of == p.actor)
+        ),
     )
     group_after = group_outcome_after(
         read.c.mode, read.c.min_approvals, read.c.task_count, read.c.approved_count, read.c.rejected_count,
-        approved=approved, rejected=rejected,
+        approved=p.approved, rejected=p.rejected,
     )  # fmt: skip
     decided = (
         sa.select(read, group_after.label("group_after"))
@@ -167,7 +174,22 @@ def decide_at_once_statement() -> Any:
             counted.c.combine, counted.c.group_count, counted.c.approved_after, counted.c.rejected_after
         ),
     )
-    fin = sa.select(counted, request_after.label("request_after")).cte("fin")
+    return sa.select(counted, request_after.label("request_after")).cte("fin")
+
+
+@cache
+def decide_at_once_statement() -> Any:
+    """The statement (built once: building Core costs as much CPU as running it, bench/README.md)."""
+    p = _Params
+    task_id, now, actor, channel, approved, rejected = (
+        p.task_id,
+        p.now,
+        p.actor,
+        p.channel,
+        p.approved,
+        p.rejected,
+    )
+    fin = _outcome(p)
     group_settles, request_settles = fin.c.group_after != PENDING, fin.c.request_after != PENDING
 
     # the lock: no row when anyone wrote the request since `read` (its version moved on)
