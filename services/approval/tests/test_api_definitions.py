@@ -28,6 +28,7 @@ async def test_a_definition_is_written_read_and_versioned(client: httpx.AsyncCli
     assert created["version"] == 1 and created["key"] == body["key"]
     assert created["stages"][1]["groups"][0]["when"] == {"field": "amount", "op": ">=", "value": 10000}
     assert created["cc"] == [{"role": "office"}]
+    assert created["stages"][0]["groups"][0]["approvers"] == [{"user": boss}]
 
     again = await client.post("/v1/approval-definitions", json=body, headers=ADMIN)
     assert assert_problem(again, 409)["type"].endswith("definition-exists")

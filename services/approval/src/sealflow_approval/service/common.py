@@ -210,12 +210,17 @@ async def finish(
     now: datetime,
     actor: str,
     action: str,
+    detail: dict[str, Any] | None = None,
 ) -> None:
     """Settle a request (decision, withdrawal, deadline): cancel what is pending, tell the subscribers."""
     request_id = getattr(request, "request_id", None) or request.id
     await repo.update_request(conn, request_id, status=status, decided_at=now)
     await repo.cancel_everything_pending(conn, request_id, now)
-    await insert(conn, audit, [audit_row(request_id, actor, action, at=now, detail={"status": status})])
+    await insert(
+        conn,
+        audit,
+        [audit_row(request_id, actor, action, at=now, detail={"status": status, **(detail or {})})],
+    )
     await outbox.emit_many(conn, cc_events(request, status, now))
     await outbox.emit(
         conn,

@@ -63,10 +63,10 @@ async def decide(
         if request_status == "approved" and row.current_stage is not None:
             # a staged request: the stage approved; the next one opens, or the request is approved
             after = await open_next_stage(conn, outbox, row, now=now, actor=user.sub)
-            if after == "rejected":
-                await finish(conn, outbox, row, "rejected", now=now, actor=SYSTEM_ACTOR, action=UNSTAFFED)
-            request_status = after or "approved"
-            if after is not None:
+            request_status = after.request_status
+            if after.unstaffed:
+                await finish(conn, outbox, row, "rejected", now=now, actor=SYSTEM_ACTOR, action=UNSTAFFED,
+                             detail={"unstaffed": after.unstaffed})  # fmt: skip
                 return {"task": task, "group_status": group_status, "request_status": request_status}
         if request_status != "pending":
             await finish(conn, outbox, row, request_status, now=now, actor=user.sub, action="decided")

@@ -11,7 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sealflow_approval import access
 from sealflow_approval.domain.conditions import condition_problems, schema_fields
 from sealflow_approval.repository import definitions as repo
-from sealflow_approval.schemas import DefinitionCreate, DefinitionOut, DefinitionWrite, RoleMembers, RoleOut
+from sealflow_approval.schemas import (
+    DefinitionCreate,
+    DefinitionOut,
+    DefinitionStage,
+    DefinitionWrite,
+    RoleMembers,
+    RoleOut,
+)
 from sealflow_approval.service.common import invalid
 from sealkit.auth import Principal
 from sealkit.problems import Conflict, Forbidden, NotFound
@@ -64,17 +71,21 @@ def _definition_row(key: str, version: int, body: DefinitionWrite, user: Princip
         "version": version,
         "name": body.name,
         "form_schema": body.form_schema,
-        "stages": [s.model_dump(exclude_none=True) for s in body.stages],
-        "cc": [
-            c.model_dump(exclude_none=True, exclude_defaults=True) | _ref(c.user, c.role) for c in body.cc
-        ],
+        "stages": [_stage(s) for s in body.stages],
+        "cc": [c.model_dump(exclude_none=True, exclude_defaults=True) for c in body.cc],
         "created_at": utcnow(),
         "created_by": user.sub,
     }
 
 
-def _ref(user: str | None, role: str | None) -> dict[str, str]:
-    return {"user": user} if user else {"role": role or ""}
+def _stage(stage: DefinitionStage) -> dict[str, Any]:
+    """A stage as stored and shown: its approvers as written (`{"user"}` or `{"role"}`, e-mail if given)."""
+    out = stage.model_dump(exclude_none=True)
+    for group, written in zip(out["groups"], stage.groups, strict=True):
+        group["approvers"] = [
+            a.model_dump(exclude_none=True, exclude_defaults=True) for a in written.approvers
+        ]
+    return out
 
 
 async def create_definition(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from jsonschema import Draft202012Validator
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -110,27 +110,33 @@ async def create_from_definition(
     return request_view(request_row, group_rows, task_rows)
 
 
+class NextStage(NamedTuple):
+    """What approving a stage led to: the next stage open (pending), the request approved (no stage
+    follows), or rejected because a group of the next stage has nobody left to approve (`unstaffed`)."""
+
+    request_status: Literal["pending", "approved", "rejected"]
+    unstaffed: list[str]
+
+
 async def open_next_stage(
     conn: AsyncConnection, outbox: Outbox, request: Any, *, now: datetime, actor: str
-) -> Literal["pending", "rejected"] | None:
-    """After the current stage of a locked, staged request approved: open the next stage with a group left
-    (its roles resolve now) and answer "pending"; None when no stage follows (the request is approved);
-    "rejected" when a group of the next stage has nobody left to approve (it fails closed: a role
-    emptied since the request was opened must not let it through unapproved)."""
+) -> NextStage:
+    """After the current stage of a locked, staged request approved: open the next stage with a group left,
+    its roles resolved now. A group left with nobody to approve fails closed: a role emptied since the
+    request was opened must not let it through unapproved (the caller rejects it)."""
     plan: Plan = request.stages
     current = int(request.current_stage)
     following = next_stage(plan, current)
     if following is None:
-        return None
+        return NextStage("approved", [])
     roles = await definitions_repo.role_members(conn, _roles_of([plan[following]], []))
     resolved = _resolve_stage(plan[following], roles, request.applicant_id)
-    unstaffed = [r.problem for r in resolved.values() if r.problem]
+    unstaffed = [f"stage {plan[following]['name']!r}: {r.problem}" for r in resolved.values() if r.problem]
     if unstaffed:
-        return "rejected"
+        return NextStage("rejected", unstaffed)
     r = request._mapping
-    shown = {"id": r["request_id"], **{k: r[k] for k in ("title", "form", "applicant_id", "deadline_at")}}
-    remind = r["remind_every_minutes"]
-    shown["remind_every_minutes"] = remind
+    fields = ("title", "form", "applicant_id", "deadline_at", "remind_every_minutes")
+    shown = {"id": r["request_id"], **{k: r[k] for k in fields}}
     group_rows, task_rows, events, audits = _open(shown, plan, current, following, resolved, now, actor)
     await repo.update_request(
         conn, r["request_id"], current_stage=following, combine=plan[following]["combine"],
@@ -142,7 +148,7 @@ async def open_next_stage(
     await insert(conn, tasks, task_rows)
     await insert(conn, audit, audits)
     await outbox.emit_many(conn, events)
-    return "pending"
+    return NextStage("pending", [])
 
 
 def _roles_of(plan: Plan, cc: Sequence[Mapping[str, Any]]) -> set[str]:
