@@ -279,3 +279,35 @@ async def test_a_role_emptied_before_its_stage_opens_rejects_the_request(api: ht
     ).json()
     assert timeline[-1]["action"] == "unstaffed"
     assert timeline[-1]["detail"]["unstaffed"] == ["stage 'two': group 'fin' has no approver left"]
+
+
+async def test_a_withdrawn_staged_request_cancels_its_stages_and_tells_cc(
+    api: httpx.AsyncClient, db_url: str
+) -> None:
+    applicant, boss, next_one, watcher = unique("alice"), unique("boss"), unique("next"), unique("cc")
+    body = definition(
+        stage("one", group("g", {"user": boss})),
+        stage("two", group("h", {"user": next_one})),
+        cc=[{"user": watcher}],
+    )
+    created = (await open_from(api, applicant, (await define(api, body))["key"], {"amount": 1})).json()
+    withdrawn = await api.post(f"/v1/approval-requests/{created['id']}/withdraw", headers=auth(applicant))
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert [s["status"] for s in withdrawn.json()["stages"]] == ["cancelled", "cancelled"]
+    assert withdrawn.json()["stages"][0]["groups"][0]["tasks"][0]["status"] == "cancelled"
+    told = await events(db_url, REQUEST_CC, created["id"])
+    assert [(e["recipient_id"], e["status"]) for e in told] == [(watcher, "pending"), (watcher, "withdrawn")]
+    assert_problem(await decide(api, stage_task(created, boss, 0), boss), 409)
+
+
+async def test_a_staged_creation_with_an_idempotency_key_runs_once(api: httpx.AsyncClient) -> None:
+    applicant = unique("alice")
+    key = (await define(api, definition(stage("one", group("g", {"user": unique("boss")})))))["key"]
+    headers = {**auth(applicant), "Idempotency-Key": unique("key")}
+    body = {"definition": key, "title": "once", "form": {"amount": 1}}
+    first = await api.post("/v1/approval-requests", json=body, headers=headers)
+    again = await api.post("/v1/approval-requests", json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201), (first.text, again.text)
+    assert first.json()["id"] == again.json()["id"]
+    mine = (await api.get("/v1/approval-requests?mine=true", headers=auth(applicant))).json()["items"]
+    assert len(mine) == 1
