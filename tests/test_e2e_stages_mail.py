@@ -71,6 +71,7 @@ def test_the_second_stage_decides_by_mail(tmp_path: Path) -> None:
                 lambda url=url: httpx.get(f"{url}/readyz", timeout=1).status_code == 200,
                 f"{url}/readyz",
                 proc,
+                timeout=180,  # four services start on SQLite; a loaded machine takes its time
             )
         applicant, manager, finance = unique("alice"), unique("manager"), unique("finance")
         role = unique("finance-team")
