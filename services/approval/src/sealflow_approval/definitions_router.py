@@ -52,7 +52,7 @@ async def list_definitions(conn: DbConn) -> list[DefinitionOut]:
 async def get_definition(
     key: Key,
     conn: DbConn,
-    version: Annotated[int | None, Query(ge=1, description="default: the newest")] = None,
+    version: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="default: the newest")] = None,
 ) -> DefinitionOut:
     return await service.get_definition(conn, key=key, version=version)
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from sealflow_approval.domain import (
     Combine,
@@ -34,7 +34,7 @@ class ApproverIn(_In):
     )
     id: str = Field(min_length=1, max_length=200)
     email: str | None = Field(None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
-    email_approval: bool = False
+    email_approval: StrictBool = False
 
     @model_validator(mode="after")
     def _email_for_mail_approval(self) -> ApproverIn:
@@ -192,7 +192,7 @@ class ApproverRef(_In):
     user: str | None = Field(None, min_length=1, max_length=200)
     role: str | None = Field(None, min_length=1, max_length=100)
     email: str | None = Field(None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
-    email_approval: bool = False
+    email_approval: StrictBool = False
 
     @model_validator(mode="after")
     def _one_of(self) -> ApproverRef:

@@ -130,7 +130,9 @@ class ClaimIn(_In):
 
 class AssignIn(_In):
     agent_id: str = Field(min_length=1, max_length=200)
-    break_lock: bool = Field(False, description="a supervisor may take the ticket from a locked assignee")
+    break_lock: StrictBool = Field(
+        False, description="a supervisor may take the ticket from a locked assignee"
+    )
 
 
 class LockIn(_In):

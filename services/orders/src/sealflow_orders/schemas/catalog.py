@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from sealflow_orders.domain.catalog import form_schema_problem
 from sealflow_orders.schemas.common import In
@@ -34,7 +34,7 @@ class Handling(In):
 class Material(In):
     key: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     name: Name
-    required: bool = True
+    required: StrictBool = True
     content_types: list[Annotated[str, Field(pattern=r"^[a-z0-9.+-]+/[a-z0-9.+-]+$")]] = Field(min_length=1)
     max_bytes: int = Field(ge=1, le=1024 * 1024 * 1024)
     min_pages: int | None = Field(None, ge=1, le=10_000)
@@ -68,7 +68,7 @@ class Approver(In):
     )
     id: str = Field(min_length=1, max_length=200)
     email: str | None = Field(None, max_length=320)
-    email_approval: bool = False
+    email_approval: StrictBool = False
 
     @model_validator(mode="after")
     def _email_for_mail_approval(self) -> Approver:
@@ -105,7 +105,7 @@ class ItemIn(In):
     provider: Provider
     approval: ApprovalTemplate | None = None
     reminders: list[Reminder] = Field(default_factory=list, max_length=20)
-    active: bool = True
+    active: StrictBool = True
 
     @field_validator("form_schema")
     @classmethod

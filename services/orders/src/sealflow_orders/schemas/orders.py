@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from sealflow_orders.domain.orders import OrderStatus
 from sealflow_orders.schemas.common import In
@@ -75,7 +75,7 @@ class OrderSummary(BaseModel):
 class ProgressIn(In):
     note: str = Field(min_length=1, max_length=4000)
     status: Literal["in_progress", "completed", "cancelled"] | None = None
-    internal: bool = Field(False, description="visible to staff only")
+    internal: StrictBool = Field(False, description="visible to staff only")
 
 
 class RatingIn(In):
