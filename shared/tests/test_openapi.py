@@ -186,3 +186,22 @@ async def test_a_body_that_is_not_utf8_is_a_422_problem() -> None:
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == MEDIA_TYPE
     assert response.json()["errors"] == [{"loc": ["body"], "msg": "the body is not valid UTF-8 JSON"}]
+
+
+def test_a_creating_post_links_to_the_created_item() -> None:
+    """Links let a client or a stateful fuzzer chain creation to the item's operations."""
+    doc = document("approval")
+    links = doc["paths"]["/v1/approval-requests"]["post"]["responses"]["201"]["links"]
+    assert links["get_request"] == {
+        "operationId": "get_request",
+        "parameters": {"request_id": "$response.body#/id"},
+    }
+    assert {"get_timeline", "withdraw"} <= set(links)
+    # an operation needing a parameter the creation cannot supply is not linked
+    assert "add_approver" not in links
+    for service in FACTORIES:
+        service_doc = document(service)
+        ids = {op["operationId"] for _, _, op in operations(service_doc)}
+        for _, _, op in operations(service_doc):
+            for link in op["responses"].get("201", {}).get("links", {}).values():
+                assert link["operationId"] in ids, (service, link)

@@ -14,6 +14,7 @@ generated document once, for every service, so generated clients and fuzzers see
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -121,7 +122,38 @@ def truthful_openapi(document: dict[str, Any]) -> dict[str, Any]:
                 own = declared.get("description") if status != 422 else None
                 responses[str(status)] = _problem(status, own)
             operation["responses"] = dict(sorted(responses.items()))
+    add_links(document)
     return document
+
+
+def _has_id(document: dict[str, Any], response: dict[str, Any]) -> bool:
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    if "$ref" in schema:
+        schema = document["components"]["schemas"].get(schema["$ref"].rsplit("/", 1)[-1], {})
+    return "id" in schema.get("properties", {})
+
+
+def add_links(document: dict[str, Any]) -> None:
+    """OpenAPI links from each creating POST (a 201 with an `id`) to the operations on the created item
+    (`POST /v1/tickets` → `GET /v1/tickets/{ticket_id}`, `…/{ticket_id}/timeline`), so generated clients and stateful fuzzers can
+    chain calls: the new id fills the item's path parameter, the collection's own ones carry over."""
+    paths: dict[str, Any] = document.get("paths", {})
+    for collection, operations in paths.items():
+        created = operations.get("post", {}).get("responses", {}).get("201")
+        if created is None or not _has_id(document, created):
+            continue
+        for item_path, item_operations in paths.items():
+            match = re.fullmatch(re.escape(collection) + r"/\{(\w+)\}(/[^{}]*)?", item_path)
+            if match is None:  # the item or its sub-resources, with no parameter the POST cannot supply
+                continue
+            carried = {name: f"$request.path.{name}" for name in re.findall(r"\{(\w+)\}", collection)}
+            links = created.setdefault("links", {})
+            for item_operation in item_operations.values():
+                target = item_operation["operationId"]
+                links[target] = {
+                    "operationId": target,
+                    "parameters": {**carried, match.group(1): "$response.body#/id"},
+                }
 
 
 def allowed_methods(document: dict[str, Any], path: str) -> list[str]:
