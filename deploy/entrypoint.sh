@@ -9,7 +9,7 @@ case "$SEALFLOW_SERVICE" in
 esac
 case "${1:-serve}" in
   migrate) exec python -m sealkit.migrations /app/service ;;
-  serve) exec uvicorn --factory "$app" --host 0.0.0.0 --port "${PORT:-8000}" \
+  serve) exec uvicorn --factory "$app" --http sealkit.server:ProblemHttpProtocol --host 0.0.0.0 --port "${PORT:-8000}" \
            --workers "${SEALFLOW_WORKERS:-1}" --proxy-headers --no-access-log ;;
   *) exec "$@" ;;
 esac
