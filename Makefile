@@ -7,7 +7,7 @@ ROLES ?= applicant,approver
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/sealflow
 
 .DEFAULT_GOAL := help
-.PHONY: help deps system-deps postgres run test lint fmt bench token
+.PHONY: help deps system-deps postgres run test lint fmt openapi bench token
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ test: deps system-deps postgres lint ## lint, then every test against PostgreSQL
 	@failed=""; for d in shared services/*/ tests; do echo "== pytest $$d"; \
 	  SEALFLOW_TEST_DATABASE_URL=$(PG_URL) $(UV) run pytest $$d || failed="$$failed $$d"; done; \
 	  if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; echo "all test trees passed"
+
+openapi: deps ## export each service's OpenAPI document to docs/openapi/<service>.json (a test checks it)
+	$(UV) run python scripts/export_openapi.py
 
 bench: deps system-deps postgres ## run the benchmarks (prints figures next to the same-run ceiling)
 	@for b in bench/approval.py bench/ticketing.py bench/mail_bridge.py; do \
