@@ -52,7 +52,7 @@ async def create_request(
 ) -> Response:
     settings, db, outbox = runtime.settings, runtime.db, runtime.outbox
     remind = settings.reminder_interval_minutes if isinstance(settings, ApprovalSettings) else 0
-    # hot path (PERFORMANCE.md): the whole request is one statement, so it needs no transaction around it
+    # hot path (docs/performance.md): the whole request is one statement, so it needs no transaction around it
     if not has_key(request):
         async with db.statement() as pg:
             if pg is not None:
@@ -184,7 +184,7 @@ async def decide(
     task_id: UUID, body: DecisionSubmission, request: Request, user: CurrentUser, runtime: RuntimeDep
 ) -> Response:
     db, outbox = runtime.db, runtime.outbox
-    # hot path (PERFORMANCE.md): a decision is one autocommit statement, settling included;
+    # hot path (docs/performance.md): a decision is one autocommit statement, settling included;
     # refusals, lost races and Idempotency-Key calls take the transaction below
     if not has_key(request):
         async with db.statement() as pg:

@@ -124,7 +124,7 @@ async def create_request(
 ) -> RequestOut:
     now = utcnow()
     if body.deadline_at is not None and body.deadline_at <= now:
-        # a payload error like the schema's own: API.md promises every 422 its `errors` list
+        # a payload error like the schema's own: docs/api.md promises every 422 its `errors` list
         raise Unprocessable(
             "deadline_at must be in the future",
             slug="validation",
@@ -263,7 +263,7 @@ async def decide(
 async def decide_at_once(driver: Any, outbox: Outbox, *, user: Principal, task_id: UUID, body: DecisionSubmission
                          ) -> dict[str, Any] | None:  # fmt: skip
     """A decision in one autocommit statement on PostgreSQL (repository.DECIDE_AT_ONCE), settling its
-    group and request when it does: the hot path (PERFORMANCE.md).
+    group and request when it does: the hot path (docs/performance.md).
 
     None when nothing was recorded (a refusal, or someone wrote the request meanwhile): the caller then
     runs `decide`, which records the decision or explains the refusal.

@@ -79,7 +79,7 @@ async def update_type(key: str, body: TicketTypeUpdate, conn: DbConn, _: Admin) 
     summary="Open a ticket (due_at = now + the type's SLA; a callback type runs its callback first)",
 )
 async def create_ticket(body: TicketCreate, request: Request, user: CurrentUser, runtime: RuntimeDep) -> Any:
-    # hot path (PERFORMANCE.md): without an Idempotency-Key, a read of the type and one statement
+    # hot path (docs/performance.md): without an Idempotency-Key, a read of the type and one statement
     if not has_key(request):
         async with runtime.db.statement() as pg:
             if pg is not None:
@@ -140,7 +140,7 @@ async def get_timeline(ticket_id: UUID, conn: DbConn, user: CurrentUser) -> list
     summary="Take the next ticket: highest priority, then earliest due_at",
 )
 async def claim(user: Agent, runtime: RuntimeDep, body: ClaimIn | None = None) -> Any:
-    # hot path (PERFORMANCE.md): on PostgreSQL the claim is one statement, run without a transaction
+    # hot path (docs/performance.md): on PostgreSQL the claim is one statement, run without a transaction
     async with runtime.db.statement() as pg:
         if pg is not None:
             ticket = await service.claim(pg, user=user, body=body)
@@ -196,7 +196,7 @@ async def handoff(ticket_id: UUID, body: HandoffIn, conn: DbConn, user: CurrentU
     summary="Post the result (the assignee); delivered to the requester's notify_url",
 )
 async def post_result(ticket_id: UUID, body: ResultIn, user: CurrentUser, runtime: RuntimeDep) -> TicketOut:
-    # hot path (PERFORMANCE.md): on PostgreSQL one statement with its outbox rows; a refusal is explained
+    # hot path (docs/performance.md): on PostgreSQL one statement with its outbox rows; a refusal is explained
     # by the transaction below
     async with runtime.db.statement() as pg:
         if pg is not None:
