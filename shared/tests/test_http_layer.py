@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
@@ -32,6 +32,10 @@ def kit_app(service: str) -> FastAPI:
     @router.get("/fine")
     async def fine() -> dict[str, bool]:
         return {"ok": True}
+
+    @router.post("/echo")
+    async def echo(request: Request) -> dict[str, int]:
+        return {"bytes": len(await request.body())}
 
     @router.get("/boom")
     async def boom() -> dict[str, bool]:
@@ -154,3 +158,20 @@ async def test_a_request_uvicorn_refuses_is_problem_json(
     assert problem["status"] == 400
     assert problem["type"] == "https://sealflow.dev/problems/bad-request"
     assert problem["detail"]
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "streamed"])
+async def test_a_413_keeps_its_request_id(declared: bool) -> None:
+    app = kit_app(unique("kit"))
+    body = b"x" * (ServiceSettings().max_body_bytes + 1)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield body  # no Content-Length: the limit is found while reading
+
+    async with started(app), asgi_client(app) as client:
+        response = await client.post(
+            "/echo", content=body if declared else chunks(), headers={"X-Request-ID": "trace-me-413"}
+        )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["x-request-id"] == "trace-me-413"

@@ -85,7 +85,7 @@ class ObservabilityMiddleware:
         try:
             if length is not None and length.isdigit() and int(length) > self.max_body:
                 status = 413
-                await self._too_large(scope, receive, send)
+                await self._too_large(scope, receive, send, request_id)
                 return
             received = 0
             too_large = response_started = False
@@ -123,7 +123,7 @@ class ObservabilityMiddleware:
                 await _internal_error()(scope, receive, send_with_id)
             if too_large and not response_started:
                 status = 413
-                await self._too_large(scope, receive, send)
+                await self._too_large(scope, receive, send, request_id)
         finally:
             request_id_var.reset(token)
             route = scope.get("route")
@@ -131,13 +131,14 @@ class ObservabilityMiddleware:
             REQUESTS.labels(self.service, scope["method"], template, str(status)).inc()
             LATENCY.labels(self.service, scope["method"], template).observe(time.perf_counter() - started_at)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
         response = problem_response(
             413,
             "payload-too-large",
             "Payload too large",
             f"the request body is larger than {self.max_body} bytes",
         )
+        response.headers[REQUEST_ID_HEADER] = request_id  # sent past send_with_id, which adds it elsewhere
         await response(scope, receive, send)
 
 
