@@ -46,6 +46,20 @@ async def ensure_database(url: str) -> None:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         return
+    async with server_connection(url) as conn:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", parsed.database)
+        if not exists:
+            try:
+                await conn.execute(f'CREATE DATABASE "{parsed.database}"')
+                log.info("created database %s", parsed.database)
+            except asyncpg.DuplicateDatabaseError:
+                pass  # another replica created it first
+
+
+@asynccontextmanager
+async def server_connection(url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection to the maintenance database of `url`'s server, for CREATE and DROP DATABASE."""
+    parsed = make_url(url)
     conn = await asyncpg.connect(
         host=parsed.host,
         port=parsed.port,
@@ -54,13 +68,7 @@ async def ensure_database(url: str) -> None:
         database="postgres",
     )
     try:
-        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", parsed.database)
-        if not exists:
-            try:
-                await conn.execute(f'CREATE DATABASE "{parsed.database}"')
-                log.info("created database %s", parsed.database)
-            except asyncpg.DuplicateDatabaseError:
-                pass  # another replica created it first
+        yield conn
     finally:
         await conn.close()
 

@@ -1,13 +1,15 @@
-"""Receiving events: `POST /v1/events` verifies the signature and applies each event id once."""
+"""Receiving events: `POST /v1/events` verifies the signature, validates the event's data against the
+contract its handler was registered with, and applies each event id once."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from fastapi import APIRouter, Request
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sealkit.contracts.base import Event
@@ -18,16 +20,41 @@ from sealkit.sql import insert_ignoring_conflicts
 from sealkit.tables import inbox_events
 from sealkit.types import utcnow
 
+if TYPE_CHECKING:  # app.py builds the intake from this module, so the import goes one way at run time
+    from sealkit.app import Runtime
+
 log = logging.getLogger("sealkit.events")
-Handler = Callable[[AsyncConnection, Event, Any], Awaitable[None]]
+C = TypeVar("C", bound=BaseModel)
 
 
-def events_router(handlers: Mapping[str, Handler]) -> APIRouter:
+@dataclass(frozen=True)
+class EventHandler(Generic[C]):
+    """What a service does with one event type: `handle` gets the event's data already validated as
+    `contract`, in the intake's transaction, with the envelope (its id, its time) and the runtime."""
+
+    event_type: str
+    contract: type[C]
+    handle: Callable[[AsyncConnection, C, Event, Runtime], Awaitable[None]]
+
+    def validate(self, event: Event) -> C:
+        try:
+            return self.contract.model_validate(event.data)
+        except ValidationError as exc:
+            raise Unprocessable(f"not a {self.event_type} body: {exc.errors()[0]['msg']}") from exc
+
+
+def events_router(handlers: Iterable[EventHandler[Any]]) -> APIRouter:
     """The intake for the event types this service consumes; other types are acknowledged and ignored.
 
-    A handler runs in the same transaction as the inbox row, so an event takes effect exactly once.
-    It receives the app's state as its third argument.
+    An event whose data does not meet its contract is refused (422) before anything is written, so the
+    sender can retry a corrected one under the same id. A handler runs in the same transaction as the
+    inbox row, so an event takes effect exactly once.
     """
+    by_type: dict[str, EventHandler[Any]] = {}
+    for handler in handlers:
+        if handler.event_type in by_type:
+            raise ValueError(f"two handlers for {handler.event_type}")
+        by_type[handler.event_type] = handler
     router = APIRouter(tags=["events"])
 
     @router.post("/v1/events", summary="Receive a signed event (service to service)")
@@ -39,6 +66,8 @@ def events_router(handlers: Mapping[str, Handler]) -> APIRouter:
             event = Event.model_validate_json(raw)
         except ValidationError as exc:
             raise Unprocessable(f"not an event envelope: {exc.errors()[0]['msg']}") from exc
+        handler = by_type.get(event.type)
+        data = handler.validate(event) if handler is not None else None
         inserted = await conn.execute(
             insert_ignoring_conflicts(
                 conn, inbox_events, {"event_id": event.id, "event_type": event.type, "received_at": utcnow()}
@@ -46,10 +75,9 @@ def events_router(handlers: Mapping[str, Handler]) -> APIRouter:
         )
         if inserted.first() is None:
             return {"status": "duplicate"}
-        handler = handlers.get(event.type)
         if handler is None:
             return {"status": "ignored"}
-        await handler(conn, event, request.app.state)
+        await handler.handle(conn, data, event, request.app.state.runtime)
         return {"status": "processed"}
 
     return router

@@ -8,7 +8,6 @@ with exponential backoff, or a dead letter once the attempts run out.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import uuid
@@ -28,6 +27,7 @@ from sealkit.contracts.base import Contract
 from sealkit.db import Database, DbConn, after_commit
 from sealkit.ids import new_id
 from sealkit.jsonutil import dumps
+from sealkit.loops import periodic
 from sealkit.problems import NotFound
 from sealkit.signing import HEADER, sign
 from sealkit.sql import for_update
@@ -166,18 +166,12 @@ class Dispatcher:
         self.poll, self.timeout, self.batch = poll_seconds, timeout_seconds, batch
 
     async def run_forever(self) -> None:
-        while True:
-            try:
-                delivered = await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox dispatch round failed")
-                delivered = 0
-            if delivered < self.batch:
-                self.outbox.wakeup.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.outbox.wakeup.wait(), self.poll)
+        """Deliver due rows; a full batch goes again at once, else it waits for a commit's wakeup or the poll."""
+
+        async def full_round() -> bool:
+            return await self.run_once() >= self.batch
+
+        await periodic("outbox", self.poll, full_round, wakeup=self.outbox.wakeup)
 
     async def run_once(self) -> int:
         """Lease, deliver and record one batch; returns how many rows were attempted."""

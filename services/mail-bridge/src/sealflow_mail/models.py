@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from sealkit.sql import partial_index
 from sealkit.types import JSONType, UTCDateTime
 
 metadata = sa.MetaData()
@@ -51,11 +52,10 @@ outbound = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("sent_at", UTCDateTime),
     sa.Column("raw", sa.Text),  # local mode only: the message as the local sink keeps it
-    sa.Index(
+    partial_index(
         "ix_mail_outbound_due",
         "next_attempt_at",
-        postgresql_where=sa.text("status = 'pending'"),
-        sqlite_where=sa.text("status = 'pending'"),
+        where="status = 'pending'",
     ),
     sa.Index("ix_mail_outbound_created", "created_at", "id"),
     sa.Index("ix_mail_outbound_task", "task_id"),
@@ -82,11 +82,10 @@ inbound = sa.Table(
     sa.Column("next_attempt_at", UTCDateTime),
     sa.Column("processed_at", UTCDateTime),
     sa.Index("ix_mail_inbound_received", "received_at", "id"),
-    sa.Index(
+    partial_index(
         "ix_mail_inbound_due",
         "next_attempt_at",
-        postgresql_where=sa.text("outcome IS NULL"),
-        sqlite_where=sa.text("outcome IS NULL"),
+        where="outcome IS NULL",
     ),
 )
 

@@ -39,13 +39,6 @@ MAX_COMMENT = 4000
 SUBMIT_LEASE = timedelta(seconds=60)
 
 
-def cancelled() -> bool:
-    """True when this task was asked to stop, even if the CancelledError turned into another error
-    on its way out (SQLAlchemy's pool can raise MissingGreenlet while a connection is being returned)."""
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
-
-
 class Wakeups:
     """Wakes the sender as soon as a queued mail commits."""
 

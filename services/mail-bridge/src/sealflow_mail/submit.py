@@ -17,8 +17,8 @@ from sealflow_mail import repository as repo
 from sealflow_mail.config import MailSettings
 from sealflow_mail.domain import Outcome, idempotency_key, reply_reference, storable
 from sealflow_mail.reading import Reading, read_mail
-from sealflow_mail.service import SUBMIT_LEASE, Received, Wakeups, cancelled, queue_notice, receive
-from sealkit.app import Runtime
+from sealflow_mail.service import SUBMIT_LEASE, Received, Wakeups, queue_notice, receive
+from sealkit.app import Runtime, being_cancelled
 from sealkit.auth import service_token
 from sealkit.contracts.approval import DecisionSubmission
 from sealkit.db import Database
@@ -107,9 +107,7 @@ class Pipeline:
 
     @classmethod
     def of(cls, runtime: Runtime) -> Pipeline:
-        pipeline = runtime.extras.get("pipeline")
-        assert isinstance(pipeline, Pipeline)
-        return pipeline
+        return runtime.extra_as("pipeline", Pipeline)
 
     async def process(
         self,
@@ -143,7 +141,7 @@ class Pipeline:
         try:
             await self.submit(inbound_id)
         except Exception:
-            if cancelled():
+            if being_cancelled():
                 raise asyncio.CancelledError from None
             log.exception("submitting inbound mail %s failed; the retry worker will take it", inbound_id)
 

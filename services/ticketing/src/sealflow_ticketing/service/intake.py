@@ -6,7 +6,6 @@ import uuid
 from typing import Any
 from uuid import UUID
 
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sealflow_ticketing import domain
@@ -14,6 +13,7 @@ from sealflow_ticketing import repository as repo
 from sealflow_ticketing.models import ticket_events, tickets
 from sealflow_ticketing.schemas import TicketCreate, TicketOut, TicketTypeIn, TicketTypeOut, TicketTypeUpdate
 from sealflow_ticketing.service.common import SYSTEM, event_row, later, ticket_out
+from sealkit.app import Runtime
 from sealkit.auth import Principal
 from sealkit.contracts.base import Event
 from sealkit.contracts.ticketing import (
@@ -27,7 +27,7 @@ from sealkit.contracts.ticketing import (
 from sealkit.jsonutil import loads
 from sealkit.outbox import Delivery, Outbox
 from sealkit.problems import Conflict, Forbidden, NotFound, Unprocessable
-from sealkit.sql import insert_rows
+from sealkit.sql import insert, insert_rows
 from sealkit.tables import outbox as outbox_table
 from sealkit.types import utcnow
 
@@ -158,18 +158,16 @@ async def open_ticket(
     return row
 
 
-async def on_ticket_requested(conn: AsyncConnection, event: Event, state: Any) -> None:
+async def on_ticket_requested(
+    conn: AsyncConnection, asked: TicketRequested, event: Event, runtime: Runtime
+) -> None:
     """`ticket.requested` from another service; the inbox already made repeats of the event id no-ops."""
-    try:
-        asked = TicketRequested.model_validate(event.data)
-    except ValidationError as exc:
-        raise Unprocessable(f"not a ticket.requested body: {exc.errors()[0]['msg']}") from exc
     ticket_id = asked.ticket_id or uuid.uuid5(uuid.NAMESPACE_URL, f"sealflow:event:{event.id}")
     if await repo.get_ticket(conn, ticket_id) is not None:
         return  # the same ticket asked for again under a new event id
     await open_ticket(
         conn,
-        state.outbox,
+        runtime.outbox,
         actor=f"{SYSTEM}:events",
         ticket_id=ticket_id,
         type_key=asked.type,
@@ -221,7 +219,7 @@ async def on_callback_delivery(conn: AsyncConnection, delivery: Delivery, outbox
     outcome["status"] = "answered" if delivery.delivered else "failed"
     await repo.update_ticket(conn, ticket_id, {"status": "queued", "callback": outcome})
     action = "callback_answered" if delivery.delivered else "callback_failed"
-    await repo.insert(
+    await insert(
         conn,
         ticket_events,
         [
