@@ -1,0 +1,74 @@
+// Who is signed in: the persona and its token (kept in localStorage so a reload keeps the session).
+import { createContext, useContext } from "react";
+import type { Clients } from "./api/client";
+import type { ServiceUrls } from "./config";
+
+export interface Persona {
+  sub: string;
+  name: string;
+  nameZh: string;
+  roles: string[];
+  email?: string;
+}
+
+/** The development personas: one for every part of the journey the console covers. */
+export const PERSONAS: Persona[] = [
+  { sub: "alice", name: "Alice Wang", nameZh: "王丽", roles: ["applicant"], email: "alice@example.com" },
+  { sub: "bob", name: "Bob Zhang", nameZh: "张伟", roles: ["approver", "applicant"], email: "bob@example.com" },
+  { sub: "carol", name: "Carol Li", nameZh: "李娜", roles: ["approver"], email: "carol@example.com" },
+  { sub: "dave", name: "Dave Liu", nameZh: "刘强", roles: ["agent"] },
+  { sub: "erin", name: "Erin Chen", nameZh: "陈静", roles: ["supervisor", "monitor"] },
+];
+
+export interface Session {
+  persona: Persona;
+  token: string;
+  expiresAt: number;
+}
+
+const KEY = "sealflow.session";
+
+export function sessionFor(persona: Persona, token: string, expiresInSeconds: number): Session {
+  return { persona, token, expiresAt: Date.now() + expiresInSeconds * 1000 };
+}
+
+export function loadSession(): Session | null {
+  try {
+    const saved = JSON.parse(localStorage.getItem(KEY) ?? "null") as Session | null;
+    return saved && saved.expiresAt > Date.now() ? saved : null;
+  } catch {
+    return null;
+  }
+}
+
+export function saveSession(session: Session | null): void {
+  if (session) localStorage.setItem(KEY, JSON.stringify(session));
+  else localStorage.removeItem(KEY);
+}
+
+export interface AppContextValue {
+  urls: ServiceUrls;
+  api: Clients;
+  session: Session | null;
+  signIn: (session: Session) => void;
+  signOut: () => void;
+}
+
+export const AppContext = createContext<AppContextValue | null>(null);
+
+export function useApp(): AppContextValue {
+  const value = useContext(AppContext);
+  if (!value) throw new Error("useApp outside AppContext");
+  return value;
+}
+
+/** The signed-in session; screens behind sign-in use this. */
+export function useSession(): Session {
+  const { session } = useApp();
+  if (!session) throw new Error("useSession while signed out");
+  return session;
+}
+
+export function hasRole(session: Session | null, ...roles: string[]): boolean {
+  return !!session && session.persona.roles.some((r) => roles.includes(r));
+}
