@@ -107,14 +107,6 @@ def run(workers: int, port_offset: int = 0, web: bool = True) -> int:
     if not present:
         print("no services found under services/", file=sys.stderr)
         return 1
-    console = None
-    if web and web_console.build():
-        urls = {
-            name: present[name].url if name in present else None
-            for name in ("approval", "ticketing", "orders")
-        }
-        console = web_console.serve(HOST, web_console.WEB_PORT + port_offset, urls)
-        print(f"{'web console':12} http://{HOST}:{web_console.WEB_PORT + port_offset}", flush=True)
     base_env = dict(os.environ)
     per_service = wiring(present, port_offset)
     for service in present.values():
@@ -145,6 +137,14 @@ def run(workers: int, port_offset: int = 0, web: bool = True) -> int:
             (service, subprocess.Popen(argv, env={**base_env, **per_service[service.name]}, cwd=ROOT))
         )
         print(f"{service.name:12} {service.url}  (docs: {service.url}/docs)", flush=True)
+    # built beside the services, which answer meanwhile (a first build takes a while)
+    console = None
+    if web:
+        urls = {
+            name: present[name].url if name in present else None
+            for name in ("approval", "ticketing", "orders")
+        }
+        console = web_console.Console(HOST, web_console.WEB_PORT + port_offset, urls)
     stopping = False
 
     def stop(*_: object) -> None:
@@ -169,7 +169,7 @@ def run(workers: int, port_offset: int = 0, web: bool = True) -> int:
         except subprocess.TimeoutExpired:
             proc.kill()
     if console is not None:
-        console.shutdown()
+        console.stop()
     return status
 
 

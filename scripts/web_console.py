@@ -50,11 +50,43 @@ def _newest(paths: Iterable[Path]) -> float:
     return newest
 
 
+# the npm or export process running now, so that stopping the suite mid-build can end it
+_running: list[subprocess.Popen[bytes]] = []
+
+
+def _run(argv: list[str], cwd: Path) -> None:
+    proc = subprocess.Popen(argv, cwd=cwd)
+    _running.append(proc)
+    try:
+        if proc.wait() != 0:
+            raise subprocess.CalledProcessError(proc.returncode, argv)
+    finally:
+        _running.remove(proc)
+
+
 def _npm(*args: str) -> None:
     npm = shutil.which("npm")
     if npm is None:
         raise RuntimeError("npm is not installed")
-    subprocess.run([npm, *args], cwd=WEB, check=True)
+    _run([npm, *args], WEB)
+
+
+def prepare() -> None:
+    """node_modules as locked (npm ci when the lock changed) and the services' OpenAPI documents."""
+    installed = WEB / "node_modules" / ".package-lock.json"
+    if not installed.exists() or installed.stat().st_mtime < (WEB / "package-lock.json").stat().st_mtime:
+        print("web console: npm ci …", flush=True)
+        _npm("ci", "--no-audit", "--no-fund", "--loglevel=error")
+    # the contract, from the services themselves; an unchanged document keeps its timestamp
+    _run([sys.executable, str(WEB / "scripts" / "export_openapi.py")], ROOT)
+
+
+def lint() -> None:
+    """`make lint`'s part for the console: types from the current contract, then tsc and eslint."""
+    prepare()
+    _npm("run", "--silent", "gen")
+    _npm("run", "--silent", "typecheck")
+    _npm("run", "--silent", "lint")
 
 
 def build(force: bool = False) -> bool:
@@ -62,12 +94,7 @@ def build(force: bool = False) -> bool:
     if not shutil.which("npm") or not shutil.which("node"):
         print("web console: node/npm not found, not built (apt-get install nodejs npm)", file=sys.stderr)
         return DIST.joinpath("index.html").exists()
-    installed = WEB / "node_modules" / ".package-lock.json"
-    if not installed.exists() or installed.stat().st_mtime < (WEB / "package-lock.json").stat().st_mtime:
-        print("web console: npm ci …", flush=True)
-        _npm("ci", "--no-audit", "--no-fund", "--loglevel=error")
-    # the contract, from the services themselves; an unchanged document keeps its timestamp
-    subprocess.run([sys.executable, str(WEB / "scripts" / "export_openapi.py")], cwd=ROOT, check=True)
+    prepare()
     index = DIST / "index.html"
     if force or not index.exists() or index.stat().st_mtime < _newest(WEB / s for s in _SOURCES):
         print("web console: building …", flush=True)
@@ -103,6 +130,38 @@ class _ConsoleHandler(SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+class Console:
+    """The console for the launcher: built in a thread (the services answer meanwhile), then served.
+    `stop()` ends a build still running and the server."""
+
+    def __init__(self, host: str, port: int, service_urls: Mapping[str, str | None]) -> None:
+        self.url = f"http://{host}:{port}"
+        self._host, self._port, self._urls = host, port, dict(service_urls)
+        self._server: ThreadingHTTPServer | None = None
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._build_and_serve, name="web-console-build", daemon=True)
+        self._thread.start()
+
+    def _build_and_serve(self) -> None:
+        try:
+            built = build()
+        except (subprocess.CalledProcessError, OSError, RuntimeError) as exc:
+            if not self._stopping.is_set():
+                print(f"web console: build failed ({exc}); the services run without it", file=sys.stderr)
+            return
+        if built and not self._stopping.is_set():
+            self._server = serve(self._host, self._port, self._urls)
+            print(f"{'web console':12} {self.url}", flush=True)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        for proc in list(_running):
+            proc.terminate()
+        self._thread.join(15)
+        if self._server is not None:
+            self._server.shutdown()
+
+
 def serve(host: str, port: int, service_urls: Mapping[str, str | None]) -> ThreadingHTTPServer:
     """Serve web/dist and /config.json from a daemon thread; `shutdown()` the result to stop."""
     handler = type("Handler", (_ConsoleHandler,), {"config": json.dumps(dict(service_urls)).encode()})
@@ -110,3 +169,12 @@ def serve(host: str, port: int, service_urls: Mapping[str, str | None]) -> Threa
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="web-console", daemon=True).start()
     return server
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["lint"]:
+        lint()
+    elif sys.argv[1:] == ["build"]:
+        sys.exit(0 if build(force=True) else 1)
+    else:
+        sys.exit("usage: web_console.py build|lint")

@@ -75,7 +75,7 @@ export function Inbox() {
               setSelected(new Set());
             }}
           >
-            {name === "pending" ? t("pending") : t("history")}
+            {name === "pending" ? t("waiting") : t("history")}
           </button>
         ))}
       </div>

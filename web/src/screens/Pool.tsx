@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { must } from "../api/client";
-import { useLoad } from "../hooks";
+import { useLoad, useNow } from "../hooks";
 import { useI18n } from "../i18n";
 import { go } from "../router";
 import { hasRole, useApp, useSession } from "../session";
@@ -27,6 +27,7 @@ export function Pool() {
     10_000,
   );
   const tickets = mine.data?.items ?? [];
+  const now = useNow(15_000);
 
   async function claim() {
     setBusy(true);
@@ -88,9 +89,11 @@ export function Pool() {
               <strong>{x.title}</strong>
               <span className="muted small">
                 {x.type} · {t("priority")} {x.priority}
-                {x.locked_until ? " · 🔒" : ""}
               </span>
             </a>
+            {x.locked_until && new Date(x.locked_until).getTime() > now && (
+              <span className="status status-locked">{t("locked")}</span>
+            )}
             <Countdown until={x.due_at} overdue={x.overdue} />
           </li>
         ))}

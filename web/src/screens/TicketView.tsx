@@ -81,7 +81,7 @@ export function TicketView({ id }: { id: string }) {
             {locked ? (
               <div className="inline">
                 <span data-testid="locked-until">
-                  🔒 {t("lockedUntil")} {when(x.locked_until, lang)}
+                  <span className="status status-locked">{t("locked")}</span> {t("lockedUntil")} {when(x.locked_until, lang)}
                 </span>
                 <button
                   type="button"
