@@ -78,6 +78,7 @@ inbound = sa.Table(
     sa.Column("detail", sa.Text),
     sa.Column("decision", sa.String(8)),
     sa.Column("comment", sa.Text),
+    sa.Column("language", sa.String(8)),  # the replier's: "zh", "en", or NULL (both), for the confirmation
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("next_attempt_at", UTCDateTime),
     sa.Column("processed_at", UTCDateTime),

@@ -6,9 +6,10 @@ import asyncio
 import logging
 import random
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 import httpx
@@ -36,6 +37,20 @@ class Answer:
     result: Result
     detail: str
     request_status: str | None = None
+    # The task as approval recorded it (200 answers): what the confirmation mail tells the approver.
+    recorded: Mapping[str, Any] | None = None
+
+
+_RECORDED_DECISIONS = {"approved": "approve", "rejected": "reject"}
+
+
+def recorded_decision(row: AnyRow, answer: Answer) -> tuple[str, str | None]:
+    """The decision and comment approval recorded, else the ones submitted (an answer without the task)."""
+    task = answer.recorded
+    if not task or task.get("status") not in _RECORDED_DECISIONS:
+        return row.decision, row.comment
+    comment = task.get("comment")
+    return _RECORDED_DECISIONS[task["status"]], comment if isinstance(comment, str) and comment else None
 
 
 class ApprovalClient:
@@ -75,7 +90,13 @@ def _answer(response: httpx.Response) -> Answer:
         data = {}
     detail = str(data.get("detail") or response.text[:300]) if isinstance(data, dict) else response.text[:300]
     if status == 200:
-        return Answer("applied", "decision recorded", str(data.get("request_status") or ""))
+        task = data.get("task") if isinstance(data, dict) else None
+        return Answer(
+            "applied",
+            "decision recorded",
+            str(data.get("request_status") or ""),
+            recorded=task if isinstance(task, dict) else None,
+        )
     slug = str(data.get("type", "")).rsplit("/", 1)[-1] if isinstance(data, dict) else ""
     if status == 409:
         if slug == "idempotency-key-reused":
@@ -203,10 +224,12 @@ class Pipeline:
                 # Nothing was recorded: the approver may try again with the same mail's token.
                 await repo.release_context(conn, row.context_id)
             elif outcome == "applied":
+                decision, comment = recorded_decision(row, answer)
                 extra = {
-                    "decision": row.decision,
-                    "comment": row.comment,
+                    "decision": decision,
+                    "comment": comment,
                     "request_status": answer.request_status,
+                    "language": row.language,
                 }
                 await queue_notice(
                     conn,
