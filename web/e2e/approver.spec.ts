@@ -75,3 +75,25 @@ test("an approver adds an approver (加签) and the group waits for both", async
   const after = await call<RequestBody>(`${approvalUrl}/v1/approval-requests/${id}`, bob);
   expect(after.body.groups[0]?.tasks.map((t) => t.approver_id).sort()).toEqual(["bob", "carol"]);
 });
+
+test("the inbox shows a new task without a reload, and bulk approve decides several", async ({ page }) => {
+  await signInAs(page, "Carol Li");
+  await page.getByRole("navigation").getByRole("link", { name: "Inbox" }).click();
+  await expect(page.getByRole("heading", { name: /Inbox/ })).toBeVisible();
+  const first = unique("Desk");
+  const second = unique("Lamp");
+  const ids = [await requestFor("carol", first), await requestFor("carol", second)];
+  // no reload: the inbox refreshes itself while it is on screen
+  await expect(page.getByTestId("inbox-task").filter({ hasText: first })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId("inbox-task").filter({ hasText: second })).toBeVisible({ timeout: 30_000 });
+  await page.getByRole("checkbox", { name: `Approve: ${first}` }).check();
+  await page.getByRole("checkbox", { name: `Approve: ${second}` }).check();
+  await page.getByRole("button", { name: "Approve (2)" }).tap();
+  await expect(page.getByTestId("inbox-task").filter({ hasText: first })).toHaveCount(0);
+  await expect(page.getByTestId("inbox-task").filter({ hasText: second })).toHaveCount(0);
+  const carol = await devToken("carol", ["approver"]);
+  for (const id of ids) {
+    const after = await call<RequestBody>(`${approvalUrl}/v1/approval-requests/${id}`, carol);
+    expect(after.body.status).toBe("approved");
+  }
+});
