@@ -14,6 +14,10 @@ import { RequestView } from "./screens/RequestView";
 import { SignIn } from "./screens/SignIn";
 import { TicketView } from "./screens/TicketView";
 import { Nav } from "./Nav";
+import { Apply } from "./screens/enterprise/Apply";
+import { Catalogue } from "./screens/enterprise/Catalogue";
+import { OrderList, OrderView } from "./screens/enterprise/Orders";
+import { Register } from "./screens/enterprise/Register";
 
 export function App({ urls }: { urls: ServiceUrls }) {
   const [lang, setLangState] = useState<Lang>(browserLang);
@@ -52,14 +56,20 @@ export function App({ urls }: { urls: ServiceUrls }) {
     <I18nContext.Provider value={i18n}>
       <AppContext.Provider value={app}>
         <Nav />
-        <main id="main">{session ? <Screen session={session} /> : <SignIn />}</main>
+        <main id="main">{session ? <Screen session={session} withOrders={!!urls.orders} /> : <SignIn />}</main>
       </AppContext.Provider>
     </I18nContext.Provider>
   );
 }
 
-function Screen({ session }: { session: Session }) {
+function Screen({ session, withOrders }: { session: Session; withOrders: boolean }) {
   const [first, second] = useRoute();
+  // the enterprise screens need the orders service; without it they are not offered
+  if (withOrders) {
+    if (first === "catalogue") return second ? <Apply id={second} /> : <Catalogue />;
+    if (first === "enterprise") return <Register />;
+    if (first === "orders") return second ? <OrderView id={second} /> : <OrderList />;
+  }
   switch (first) {
     case "inbox":
       return <Inbox />;

@@ -4,7 +4,8 @@ import { hasRole, useApp } from "./session";
 
 export function Nav() {
   const { t, lang, setLang } = useI18n();
-  const { session, signOut } = useApp();
+  const { session, signOut, urls } = useApp();
+  const enterprise = !!urls.orders && hasRole(session, "enterprise");
   const [current = ""] = useRoute();
   const links: [string, string, boolean][] = [
     ["", t("home"), true],
@@ -12,6 +13,8 @@ export function Nav() {
     ["requests", t("myRequests"), hasRole(session, "applicant", "approver")],
     ["pool", t("pool"), hasRole(session, "agent", "supervisor")],
     ["kpis", t("kpis"), hasRole(session, "supervisor", "monitor", "admin")],
+    ["catalogue", t("catalogue"), enterprise],
+    ["orders", t("myOrders"), enterprise],
   ];
   return (
     <header className="topbar">

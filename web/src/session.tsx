@@ -18,6 +18,7 @@ export const PERSONAS: Persona[] = [
   { sub: "carol", name: "Carol Li", nameZh: "李娜", roles: ["approver"], email: "carol@example.com" },
   { sub: "dave", name: "Dave Liu", nameZh: "刘强", roles: ["agent"] },
   { sub: "erin", name: "Erin Chen", nameZh: "陈静", roles: ["supervisor", "monitor"] },
+  { sub: "eve", name: "Eve Zhao", nameZh: "赵敏", roles: ["enterprise"], email: "eve@example.com" },
 ];
 
 export interface Session {

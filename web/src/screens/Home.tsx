@@ -14,12 +14,13 @@ interface Todo {
 /** What the signed-in person has to do, with a way into each. */
 export function Home() {
   const { t } = useI18n();
-  const { api } = useApp();
+  const { api, urls } = useApp();
   const session = useSession();
   const approver = hasRole(session, "approver");
   const applicant = hasRole(session, "applicant", "approver");
   const agent = hasRole(session, "agent");
   const overseer = hasRole(session, "supervisor", "monitor", "admin");
+  const enterprise = !!urls.orders && hasRole(session, "enterprise");
 
   const todo = useLoad<Todo>(
     async () => {
@@ -75,6 +76,19 @@ export function Home() {
             <Badge count={d?.myTickets ?? 0} />
             {(d?.myOverdue ?? 0) > 0 && <span className="badge badge-overdue">{t("overdue")} {d?.myOverdue}</span>}
           </a>
+        )}
+        {enterprise && (
+          <>
+            <a className="tile" href="#/catalogue">
+              <span>{t("catalogue")}</span>
+            </a>
+            <a className="tile" href="#/orders">
+              <span>{t("myOrders")}</span>
+            </a>
+            <a className="tile" href="#/enterprise">
+              <span>{t("registerEnterprise")}</span>
+            </a>
+          </>
         )}
         {overseer && (
           <a className="tile" href="#/kpis">
