@@ -1,24 +1,24 @@
-// The orders service (port 8003), written from the REST contract's Orders section while the service
-// is built on another branch. When it lands, export_openapi.py writes openapi/orders.json and
-// orders.gen.ts appears beside the others: these types should then be taken from it, as the
-// approval and ticketing ones are, so that a contract change breaks the build here too.
-import { ApiError, type Problem } from "./client";
+// The orders service (port 8003). Its types come from its OpenAPI document like the others'; until the
+// service lands on this branch, export_openapi.py takes the document exported from the orders branch
+// (web/contract-snapshots/orders.json). Once it lands, the live document replaces the snapshot and any
+// difference fails `tsc` here; delete the snapshot then.
+import createClient from "openapi-fetch";
+import { ApiError, must, type Problem } from "./client";
+import type { components, paths } from "./orders.gen";
 
-export interface Category {
-  id: string;
-  name: string;
-  description: string | null;
-}
+type S = components["schemas"];
+export type Category = S["CategoryOut"];
+export type Item = S["ItemOut"];
+export type Material = S["Material"];
+export type Enterprise = S["EnterpriseOut"];
+export type StoredFile = S["FileOut"];
+export type Application = S["ApplicationOut"];
+export type AuditProblem = S["ProblemOut"];
+export type Order = S["OrderOut"];
+export type OrderSummary = S["OrderSummary"];
+export type ApplicationBody = S["ApplicationIn"];
 
-export interface Material {
-  key: string;
-  name: string;
-  required: boolean;
-  content_types: string[];
-  max_bytes: number;
-  min_pages: number | null;
-}
-
+/** The part of JSON Schema the application wizard renders (an item's form_schema is free-form JSON). */
 export interface JsonSchema {
   type?: string | string[];
   title?: string;
@@ -29,126 +29,48 @@ export interface JsonSchema {
   format?: string;
   minimum?: number;
   maximum?: number;
-  minLength?: number;
   maxLength?: number;
-  pattern?: string;
-  default?: unknown;
 }
 
-export interface Item {
-  id: string;
-  name: string;
-  category_id: string;
-  description: string | null;
-  handling: { steps: string[]; location: string | null; notes: string | null };
-  form_schema: JsonSchema;
-  materials: Material[];
-  active: boolean;
-}
-
-export interface Enterprise {
-  id: string;
-  name: string;
-  credit_code: string;
-  status: "pending" | "verified" | "rejected";
-}
-
-export interface StoredFile {
-  id: string;
-  sha256: string;
-  size: number;
-  content_type: string;
-  filename: string;
-}
-
-export interface AuditProblem {
-  field: string;
-  reason: string;
-}
-
-export interface Application {
-  id: string;
-  status: "accepted" | "returned";
-  order_id: string | null;
-  problems: AuditProblem[];
-}
-
-export type OrderStatus = "awaiting_approval" | "dispatched" | "in_progress" | "completed" | "rejected" | "cancelled";
-
-export interface Order {
-  id: string;
-  number: string;
-  item_id: string;
-  application_id: string;
-  enterprise_id: string;
-  applicant_id: string;
-  status: OrderStatus;
-  channel: string;
-  created_at: string;
-  updated_at: string;
-  progress: { at: string; status: string; note: string | null; by: string | null }[];
-  rating: null | { rating: number; comment: string | null };
-}
-
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
-
-export interface ApplicationBody {
-  item_id: string;
-  form: Record<string, unknown>;
-  materials: Record<string, string>;
-  channel: "web";
-}
-
-/** A small client for the orders service: JSON in and out, problems as ApiError. */
 export function ordersClient(baseUrl: string, getToken: () => string | null) {
-  async function send<T>(method: string, path: string, body?: unknown, form?: FormData): Promise<T> {
-    const headers: Record<string, string> = {};
-    const token = getToken();
-    if (token) headers.Authorization = `Bearer ${token}`;
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers,
-      body: form ?? (body === undefined ? undefined : JSON.stringify(body)),
-    });
-    const text = await response.text();
-    const parsed: unknown = text ? JSON.parse(text) : null;
-    if (!response.ok) throw new ApiError(response.status, (parsed ?? {}) as Problem);
-    return parsed as T;
-  }
-  const query = (params: Record<string, string | number | undefined>) => {
-    const entries = Object.entries(params).filter(([, v]) => v !== undefined && v !== "");
-    return entries.length ? `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)]))}` : "";
-  };
+  const api = createClient<paths>({ baseUrl });
+  api.use({
+    onRequest({ request }) {
+      const token = getToken();
+      if (token) request.headers.set("Authorization", `Bearer ${token}`);
+      return request;
+    },
+  });
   return {
-    categories: () => send<Category[] | Page<Category>>("GET", "/v1/catalog/categories").then(itemsOf),
+    categories: () => must(api.GET("/v1/catalog/categories")).then((page) => page.items),
     items: (category?: string, q?: string) =>
-      send<Item[] | Page<Item>>("GET", `/v1/catalog/items${query({ category, q })}`).then(itemsOf),
-    popular: (limit = 6) => send<Item[] | Page<Item>>("GET", `/v1/catalog/popular${query({ limit })}`).then(itemsOf),
-    item: (id: string) => send<Item>("GET", `/v1/catalog/items/${encodeURIComponent(id)}`),
-    register: (body: { name: string; credit_code: string; certificate_file_id: string }) =>
-      send<Enterprise>("POST", "/v1/enterprises", body),
-    enterprise: (id: string) => send<Enterprise>("GET", `/v1/enterprises/${encodeURIComponent(id)}`),
-    upload: (file: File) => {
+      must(api.GET("/v1/catalog/items", { params: { query: { category, q } } })).then((page) => page.items),
+    popular: (limit = 6) =>
+      must(api.GET("/v1/catalog/popular", { params: { query: { limit } } })).then((page) => page.items),
+    item: (id: string) => must(api.GET("/v1/catalog/items/{item_id}", { params: { path: { item_id: id } } })),
+    register: (body: S["EnterpriseIn"]) => must(api.POST("/v1/enterprises", { body })),
+    /** multipart (field `file`): the service reads the form itself, so its document declares no body */
+    upload: async (file: File): Promise<StoredFile> => {
       const form = new FormData();
       form.append("file", file);
-      return send<StoredFile>("POST", "/v1/files", undefined, form);
+      const token = getToken();
+      const response = await fetch(`${baseUrl}/v1/files`, {
+        method: "POST",
+        headers: token ? { Authorization: `Bearer ${token}` } : {},
+        body: form,
+      });
+      const parsed: unknown = await response.json().catch(() => ({}));
+      if (!response.ok) throw new ApiError(response.status, parsed as Problem);
+      return parsed as StoredFile;
     },
-    apply: (body: ApplicationBody) => send<Application>("POST", "/v1/applications", body),
+    apply: (body: ApplicationBody) => must(api.POST("/v1/applications", { body })),
     resubmit: (id: string, body: ApplicationBody) =>
-      send<Application>("PUT", `/v1/applications/${encodeURIComponent(id)}`, body),
-    orders: () => send<Page<Order>>("GET", "/v1/orders"),
-    order: (id: string) => send<Order>("GET", `/v1/orders/${encodeURIComponent(id)}`),
+      must(api.PUT("/v1/applications/{application_id}", { params: { path: { application_id: id } }, body })),
+    orders: () => must(api.GET("/v1/orders")),
+    order: (id: string) => must(api.GET("/v1/orders/{order_id}", { params: { path: { order_id: id } } })),
     rate: (id: string, rating: number, comment: string | null) =>
-      send<Order>("POST", `/v1/orders/${encodeURIComponent(id)}/rating`, { rating, comment }),
+      must(api.POST("/v1/orders/{order_id}/rating", { params: { path: { order_id: id } }, body: { rating, comment } })),
   };
 }
 
 export type OrdersClient = ReturnType<typeof ordersClient>;
-
-function itemsOf<T>(value: T[] | Page<T>): T[] {
-  return Array.isArray(value) ? value : value.items;
-}

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import type { Application, AuditProblem, Item } from "../../api/orders";
+import type { Application, AuditProblem, Item, JsonSchema } from "../../api/orders";
 import { useLoad } from "../../hooks";
 import { useI18n } from "../../i18n";
 import { useOrders } from "./useOrders";
@@ -40,7 +40,7 @@ export function Apply({ id }: { id: string }) {
 
 function Handling({ item }: { item: Item }) {
   const { t } = useI18n();
-  const { steps, location, notes } = item.handling;
+  const { steps = [], location, notes } = item.handling ?? {};
   return (
     <Card title={t("handling")}>
       {steps.length > 0 && (
@@ -132,7 +132,7 @@ function Wizard({ item }: { item: Item }) {
         </div>
       )}
       <Card title={t("applicationForm")}>
-        <SchemaForm schema={item.form_schema} values={values} problems={problems.form} onChange={setValues} />
+        <SchemaForm schema={item.form_schema as JsonSchema} values={values} problems={problems.form} onChange={setValues} />
       </Card>
       {item.materials.length > 0 && (
         <Card title={t("materials")}>
