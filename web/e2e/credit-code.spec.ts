@@ -9,4 +9,5 @@ test("credit codes: valid ones pass, a wrong check character, length or letter i
   expect(creditCodeProblem("91350100M000100Y44")).toBe("check");
   expect(creditCodeProblem("91350100M000100Y4")).toBe("length");
   expect(creditCodeProblem("91350100M000100O43")).toBe("characters");
+  expect(creditCodeProblem("9135010AM000100Y43")).toBe("characters"); // the first 8 are digits
 });

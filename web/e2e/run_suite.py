@@ -65,6 +65,8 @@ def main() -> int:
             "SEALFLOW_APPROVAL_URL": services["approval"].url,
             "SEALFLOW_TICKETING_URL": services["ticketing"].url,
         }
+        if "orders" in services:  # the enterprise tests run once the suite has the orders service
+            test_env["SEALFLOW_ORDERS_URL"] = services["orders"].url
         playwright = str(WEB / "node_modules" / ".bin" / "playwright")
         return subprocess.run(
             [playwright, "test", *sys.argv[1:]], cwd=WEB, env=test_env, check=False

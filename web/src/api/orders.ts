@@ -17,6 +17,7 @@ export type AuditProblem = S["ProblemOut"];
 export type Order = S["OrderOut"];
 export type OrderSummary = S["OrderSummary"];
 export type ApplicationBody = S["ApplicationIn"];
+export type ResubmitBody = S["ResubmitIn"];
 
 /** The part of JSON Schema the application wizard renders (an item's form_schema is free-form JSON). */
 export interface JsonSchema {
@@ -32,12 +33,14 @@ export interface JsonSchema {
   maxLength?: number;
 }
 
-export function ordersClient(baseUrl: string, getToken: () => string | null) {
+export function ordersClient(baseUrl: string, getToken: () => string | null, lang: string) {
   const api = createClient<paths>({ baseUrl });
   api.use({
     onRequest({ request }) {
       const token = getToken();
       if (token) request.headers.set("Authorization", `Bearer ${token}`);
+      // the audit's reasons in the reader's language
+      request.headers.set("Accept-Language", lang);
       return request;
     },
   });
@@ -64,7 +67,7 @@ export function ordersClient(baseUrl: string, getToken: () => string | null) {
       return parsed as StoredFile;
     },
     apply: (body: ApplicationBody) => must(api.POST("/v1/applications", { body })),
-    resubmit: (id: string, body: ApplicationBody) =>
+    resubmit: (id: string, body: ResubmitBody) =>
       must(api.PUT("/v1/applications/{application_id}", { params: { path: { application_id: id } }, body })),
     orders: () => must(api.GET("/v1/orders")),
     order: (id: string) => must(api.GET("/v1/orders/{order_id}", { params: { path: { order_id: id } } })),

@@ -2,7 +2,8 @@ import { useState } from "react";
 import type { Application, AuditProblem, Item, JsonSchema } from "../../api/orders";
 import { useLoad } from "../../hooks";
 import { useI18n } from "../../i18n";
-import { useOrders } from "./useOrders";
+import { currentEnterprise, useOrders } from "./useOrders";
+import { useSession } from "../../session";
 import { Card, ErrorBox, Loading } from "../../ui";
 import { SchemaForm, type FormValues } from "./SchemaForm";
 
@@ -50,7 +51,11 @@ function Handling({ item }: { item: Item }) {
           ))}
         </ol>
       )}
-      {location && <p className="small">📍 {location}</p>}
+      {location && (
+        <p className="small">
+          {t("location")}: {location}
+        </p>
+      )}
       {notes && <p className="small muted">{notes}</p>}
     </Card>
   );
@@ -59,6 +64,7 @@ function Handling({ item }: { item: Item }) {
 function Wizard({ item }: { item: Item }) {
   const { t } = useI18n();
   const orders = useOrders();
+  const session = useSession();
   const [values, setValues] = useState<FormValues>({});
   const [files, setFiles] = useState<Record<string, { id: string; name: string }>>({});
   const [uploading, setUploading] = useState<string | null>(null);
@@ -85,15 +91,18 @@ function Wizard({ item }: { item: Item }) {
     setBusy(true);
     setError(null);
     try {
-      const body = {
-        item_id: item.id,
-        form: values,
-        materials: Object.fromEntries(Object.entries(files).map(([key, f]) => [key, f.id])),
-        channel: "web" as const,
-      };
+      const materials = Object.fromEntries(Object.entries(files).map(([key, f]) => [key, f.id]));
       // a returned application is resubmitted in place: what passed stays as it was
       const answer =
-        application?.status === "returned" ? await orders.resubmit(application.id, body) : await orders.apply(body);
+        application?.status === "returned"
+          ? await orders.resubmit(application.id, { form: values, materials })
+          : await orders.apply({
+              item_id: item.id,
+              form: values,
+              materials,
+              channel: "web",
+              enterprise_id: currentEnterprise(session.persona.sub),
+            });
       setApplication(answer);
     } catch (err) {
       setError(err);

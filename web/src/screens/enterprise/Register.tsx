@@ -3,7 +3,8 @@ import type { Enterprise } from "../../api/orders";
 import { creditCodeProblem } from "../../creditCode";
 import { useI18n, type MessageKey } from "../../i18n";
 import { Card, ErrorBox, Status } from "../../ui";
-import { useOrders } from "./useOrders";
+import { rememberEnterprise, useOrders } from "./useOrders";
+import { useSession } from "../../session";
 
 const PROBLEM_TEXT: Record<"length" | "characters" | "check", MessageKey> = {
   length: "creditCodeLength",
@@ -15,6 +16,7 @@ const PROBLEM_TEXT: Record<"length" | "characters" | "check", MessageKey> = {
 export function Register() {
   const { t } = useI18n();
   const orders = useOrders();
+  const session = useSession();
   const [name, setName] = useState("");
   const [code, setCode] = useState("");
   const [certificate, setCertificate] = useState<string | null>(null);
@@ -40,7 +42,9 @@ export function Register() {
     setError(null);
     try {
       const credit_code = code.replace(/[\s-]/g, "").toUpperCase();
-      setMade(await orders.register({ name, credit_code, certificate_file_id: certificate ?? "" }));
+      const enterprise = await orders.register({ name, credit_code, certificate_file_id: certificate ?? "" });
+      rememberEnterprise(session.persona.sub, enterprise.id);
+      setMade(enterprise);
     } catch (err) {
       setError(err);
     } finally {
