@@ -1,8 +1,8 @@
 """Write each service's OpenAPI document to web/openapi/<service>.json, from its `create_app()`.
 
 The console's API types are generated from these files (`npm run gen`), so a change in a service's
-contract shows up as a type error in the console's build instead of a broken screen. Kept under web/
-until the suite exports its documents itself (docs/openapi/); the launcher and `make web` run it.
+contract shows up as a type error in the console's build instead of a broken screen. The launcher,
+`make lint` and `make web` run it.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ import sys
 from pathlib import Path
 
 WEB = Path(__file__).resolve().parents[1]
-# a service not on this branch yet: its document as exported from its own branch, used until it lands
-SNAPSHOTS = WEB / "contract-snapshots"
 # the services the console talks to, by the name its generated module takes
 SERVICES = {
     "approval": "sealflow_approval.main",
@@ -32,15 +30,10 @@ def export(out_dir: Path) -> list[str]:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
             if exc.name != module_name.split(".")[0]:
-                raise  # the service is here but broken: that must not pass for "not built yet"
-            snapshot = SNAPSHOTS / f"{name}.json"
-            if not snapshot.exists():
-                continue
-            text = snapshot.read_text(encoding="utf-8")
-            name = f"{name} (snapshot)"
-        else:
-            document = module.create_app().openapi()
-            text = json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+                raise  # the service is here but broken: that must not pass for "not built"
+            continue
+        document = module.create_app().openapi()
+        text = json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
         # leave an unchanged file alone, so its timestamp says when the contract last changed
         if not target.exists() or target.read_text(encoding="utf-8") != text:
             target.write_text(text, encoding="utf-8")

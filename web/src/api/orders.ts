@@ -1,7 +1,5 @@
-// The orders service (port 8003). Its types come from its OpenAPI document like the others'; until the
-// service lands on this branch, export_openapi.py takes the document exported from the orders branch
-// (web/contract-snapshots/orders.json). Once it lands, the live document replaces the snapshot and any
-// difference fails `tsc` here; delete the snapshot then.
+// The orders service (port 8003), typed from its own OpenAPI document like the others: a contract
+// change fails `tsc` here.
 import createClient from "openapi-fetch";
 import { ApiError, must, type Problem } from "./client";
 import type { components, paths } from "./orders.gen";
