@@ -2,7 +2,7 @@ import { expect, test } from "@playwright/test";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { call, devToken, phone, shoot, signInAs, unique } from "./helpers";
+import { call, devToken, phone, seriousViolations, shoot, signInAs, unique } from "./helpers";
 
 // run_suite.py passes the orders service's URL when the suite runs it
 const ordersUrl = process.env.SEALFLOW_ORDERS_URL ?? "";
@@ -76,6 +76,7 @@ test("an enterprise registers, applies, sees the audit's problems on their field
   await page.getByLabel(/Business licence/).setInputFiles(`${files}.png`);
   await expect(page.getByRole("button", { name: "Submit" })).toBeEnabled();
   await shoot(page, "phone-register");
+  expect(await seriousViolations(page), "register").toEqual([]);
   await page.getByRole("button", { name: "Submit" }).click();
   await expect(page.getByText(code.good)).toBeVisible();
   const pending = await call<{ items: { id: string; credit_code: string }[] }>(
@@ -105,6 +106,7 @@ test("an enterprise registers, applies, sees the audit's problems on their field
   await expect(page.locator("#material-licence-problem")).toContainText("application/pdf");
   await expect(page.locator("#form-capital-problem")).toHaveCount(0);
   await shoot(page, "phone-application-returned");
+  expect(await seriousViolations(page), "returned application").toEqual([]);
 
   await page.getByLabel(/^Company/).fill("Acme Ltd");
   await page.getByLabel(/Licence/).setInputFiles(`${files}.pdf`);
