@@ -49,3 +49,18 @@ test.describe("in Chinese", () => {
     await expect(page.getByRole("heading", { level: 1 })).toContainText("Inbox");
   });
 });
+
+test("a token from the identity provider signs in too, with the roles it carries", async ({ page }) => {
+  await page.setViewportSize(phone);
+  const token = await devToken("frank", ["agent"]);
+  await page.goto("/");
+  await page.getByText("Sign in with a token").click();
+  await page.getByLabel("Bearer token (JWT)").fill("not-a-token");
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByRole("alert")).toContainText("not a token");
+  await page.getByLabel("Bearer token (JWT)").fill(token);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByRole("navigation").getByRole("link", { name: "Pool" })).toBeVisible();
+  await expect(page.getByText("frank")).toBeVisible();
+  await expect(page.getByRole("navigation").getByRole("link", { name: "Inbox" })).toHaveCount(0);
+});

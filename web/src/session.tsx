@@ -73,3 +73,24 @@ export function useSession(): Session {
 export function hasRole(session: Session | null, ...roles: string[]): boolean {
   return !!session && session.persona.roles.some((r) => roles.includes(r));
 }
+
+/** A session from a bearer token the organisation's identity provider issued (pasted on the sign-in
+ *  screen). Its claims are read only to label the screens; the services verify the token itself. */
+export function sessionFromToken(token: string): Session | null {
+  try {
+    const part = token.split(".")[1] ?? "";
+    const json = atob(part.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(part.length / 4) * 4, "="));
+    const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (c) => c.charCodeAt(0)))) as {
+      sub?: unknown;
+      name?: unknown;
+      roles?: unknown;
+      exp?: unknown;
+    };
+    if (typeof claims.sub !== "string" || typeof claims.exp !== "number") return null;
+    const roles = Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === "string") : [];
+    const name = typeof claims.name === "string" ? claims.name : claims.sub;
+    return { persona: { sub: claims.sub, name, nameZh: name, roles }, token, expiresAt: claims.exp * 1000 };
+  } catch {
+    return null;
+  }
+}

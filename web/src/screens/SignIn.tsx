@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { must } from "../api/client";
 import { useI18n } from "../i18n";
-import { PERSONAS, sessionFor, useApp, type Persona } from "../session";
+import { PERSONAS, sessionFor, sessionFromToken, useApp, type Persona } from "../session";
 import { ErrorBox } from "../ui";
 
 /** Development sign-in: pick a persona, get its token from the services' development-only endpoint. */
@@ -10,6 +10,8 @@ export function SignIn() {
   const { api, signIn } = useApp();
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  const [pasted, setPasted] = useState("");
+  const [badToken, setBadToken] = useState(false);
 
   async function pick(persona: Persona) {
     setBusy(persona.sub);
@@ -45,6 +47,30 @@ export function SignIn() {
       </ul>
       <p className="muted small">{t("devOnly")}</p>
       <ErrorBox error={error} />
+      <details>
+        <summary>{t("signInWithToken")}</summary>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            const session = sessionFromToken(pasted.trim());
+            setBadToken(!session);
+            if (session) signIn(session);
+          }}
+        >
+          <label className="field">
+            <span>{t("bearerToken")}</span>
+            <textarea rows={3} value={pasted} spellCheck={false} onChange={(e) => setPasted(e.target.value)} />
+          </label>
+          {badToken && (
+            <p className="field-error" role="alert">
+              {t("badToken")}
+            </p>
+          )}
+          <button type="submit" disabled={!pasted.trim()}>
+            {t("signIn")}
+          </button>
+        </form>
+      </details>
     </div>
   );
 }
