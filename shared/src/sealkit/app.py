@@ -26,6 +26,7 @@ from sealkit.observability import ObservabilityMiddleware, configure_logging, he
 from sealkit.outbox import DeliveryHook, Dispatcher, Outbox, dead_letter_router
 from sealkit.problems import install_problem_handlers
 from sealkit.settings import ServiceSettings
+from sealkit.web import dev_router, install_cors
 
 log = logging.getLogger("sealkit.app")
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
@@ -155,8 +156,10 @@ def create_service_app(
     app.include_router(health_router())
     app.include_router(dead_letter_router())
     app.include_router(events_router(event_handlers))
+    app.include_router(dev_router())
     for router in routers:
         app.include_router(router)
+    install_cors(app, settings)
     return app
 
 

@@ -43,6 +43,10 @@ class ServiceSettings(BaseSettings):
     outbox_backoff_seconds: float = Field(1.0, validation_alias=_suite("OUTBOX_BACKOFF_SECONDS"))
     outbox_timeout_seconds: float = Field(10.0, validation_alias=_suite("OUTBOX_TIMEOUT_SECONDS"))
     service_token: str | None = Field(None, validation_alias=_suite("SERVICE_TOKEN"))
+    # browser origins allowed to call the API (comma-separated; "" allows none): the web console's
+    cors_origins: str = Field(
+        "http://127.0.0.1:8000,http://localhost:8000", validation_alias=_suite("CORS_ORIGINS")
+    )
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> ServiceSettings:
@@ -54,6 +58,9 @@ class ServiceSettings(BaseSettings):
             if self.event_secret == DEV_EVENT_SECRET:
                 raise ValueError("SEALFLOW_EVENT_SECRET is the dev default; set a real secret in production")
         return self
+
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
 
     def subscriptions(self) -> list[tuple[str, str]]:
         """Parse `subscribers` into (event type or '*', url) pairs."""
