@@ -16,11 +16,11 @@ deps: ## install uv (via pip) and the locked Python packages
 	@python3 -m uv --version >/dev/null 2>&1 || command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	@$(UV) sync --frozen --all-packages --quiet
 
-system-deps: ## install the Debian packages the tests need (Dovecot for the mail rig, wrk for benchmarks)
-	@if ! command -v dovecot >/dev/null || ! command -v wrk >/dev/null; then \
+system-deps: ## install the Debian packages the tests need (Dovecot for the mail rig, nats-server for the broker-restart test, wrk for benchmarks)
+	@if ! command -v dovecot >/dev/null || ! command -v wrk >/dev/null || ! command -v nats-server >/dev/null; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
-	    dovecot-imapd dovecot-lmtpd wrk >/dev/null; fi
+	    dovecot-imapd dovecot-lmtpd nats-server wrk >/dev/null; fi
 	@command -v dovecot >/dev/null && echo "system packages: ok"
 
 postgres: ## check that PostgreSQL answers on 127.0.0.1:5432 (start the local cluster if it is installed)
