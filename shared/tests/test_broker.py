@@ -4,120 +4,38 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import nats
 import pytest
 import sqlalchemy as sa
-from nats.js.errors import NotFoundError
 
-from sealkit.broker import BROKER_DESTINATION
-from sealkit.broker.nats_jetstream import ID, TYPE
-from sealkit.db import Database
+from sealkit.broker import BROKER_DESTINATION, Inbound
+from sealkit.broker.consumer import BrokerConsumer
+from sealkit.broker.nats_jetstream import ID, TYPE, JetStreamTransport
 from sealkit.settings import ServiceSettings
 from sealkit.signing import HEADER
 from sealkit.tables import outbox
 from sealkit.testing import TEST_SETTINGS, OwnDatabase, asgi_client, auth, receiver, started
 
-from .broker_app import FAILING, ITEM_CHANGED, ItemChanged, applied, build, metadata
+from .broker_app import FAILING, ITEM_CHANGED, build, handler
+from .broker_helpers import (
+    SHARED_NATS,
+    Names,
+    applied_rows,
+    assert_once_in_order,
+    broker_settings,
+    count_applied,
+    emit,
+    interleaved,
+    service_database,
+    wait_until,
+)
+from .broker_helpers import names as names  # the fixture
 
 pytestmark = pytest.mark.anyio
-SHARED_NATS = "nats://127.0.0.1:4222"
-
-
-@dataclass(frozen=True)
-class Names:
-    stream: str
-    prefix: str
-
-
-@pytest.fixture
-async def names() -> AsyncIterator[Names]:
-    tag = uuid.uuid4().hex[:10]
-    yield Names(f"T_{tag}", f"t{tag}")
-    await delete_streams(SHARED_NATS, f"T_{tag}")
-
-
-async def delete_streams(url: str, stream: str) -> None:
-    nc = await nats.connect(url, connect_timeout=2, max_reconnect_attempts=1)
-    js = nc.jetstream()
-    for name in (stream, f"{stream}_PARKED"):
-        with contextlib.suppress(NotFoundError):
-            await js.delete_stream(name)
-    await nc.close()
-
-
-def broker_settings(names: Names, url: str = SHARED_NATS, **extra: Any) -> ServiceSettings:
-    values: dict[str, Any] = {
-        **TEST_SETTINGS,
-        "event_broker": url,
-        "event_broker_stream": names.stream,
-        "event_broker_subject_prefix": names.prefix,
-        "event_broker_max_deliveries": 3,
-        **extra,
-    }
-    return ServiceSettings(**values)
-
-
-async def service_database(own_database: OwnDatabase) -> str:
-    url = await own_database("approval")  # a migrated service schema: the kit's outbox and inbox
-    db = Database(url)
-    await db.open()
-    async with db.engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    await db.dispose()
-    return url
-
-
-async def emit(
-    db: Database, box: Any, items: list[tuple[str, int]], *, also_to: tuple[str, ...] = ()
-) -> None:
-    for aggregate, seq in items:  # one transaction each, as a service's writes would be
-        async with db.transaction() as conn:
-            await box.emit(conn, ITEM_CHANGED, ItemChanged(aggregate=aggregate, seq=seq), also_to=also_to)
-
-
-def interleaved(aggregates: list[str], per_aggregate: int, start: int = 0) -> list[tuple[str, int]]:
-    return [(a, seq) for seq in range(start, start + per_aggregate) for a in aggregates]
-
-
-async def applied_rows(db: Database, consumer: str) -> list[Any]:
-    async with db.transaction() as conn:
-        return list(
-            (
-                await conn.execute(
-                    sa.select(applied).where(applied.c.consumer == consumer).order_by(applied.c.n)
-                )
-            ).all()
-        )
-
-
-async def wait_until(check: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.1)
-
-
-def assert_once_in_order(rows: list[Any], expected: list[tuple[str, int]]) -> None:
-    """Every expected event applied exactly once, and each aggregate's in the order it was emitted."""
-    assert len({r.event_id for r in rows}) == len(rows), "an event was applied twice"
-    assert sorted((r.aggregate, r.seq) for r in rows) == sorted(expected)
-    by_aggregate: dict[str, list[int]] = {}
-    for r in rows:
-        by_aggregate.setdefault(r.aggregate, []).append(r.seq)
-    for aggregate, seqs in by_aggregate.items():
-        assert seqs == sorted(seqs), f"{aggregate} applied out of order: {seqs}"
-
-
-async def count_applied(db: Database, consumer: str, n: int) -> bool:
-    return len(await applied_rows(db, consumer)) >= n
 
 
 async def test_events_go_once_in_order_through_the_broker_and_webhooks_stay_http(
@@ -259,3 +177,58 @@ async def test_a_consumer_added_later_reads_what_it_missed(own_database: OwnData
                 lambda: count_applied(later.state.runtime.db, "latecomer", len(expected)), 30, "later"
             )
             assert_once_in_order(await applied_rows(later.state.runtime.db, "latecomer"), expected)
+
+
+class SubscriptionGoneBad(JetStreamTransport):
+    """The real transport with the client-side failures seen after a server restart: pulls that come back
+    empty while the broker holds messages (`deaf`), or that never come back (`hung`), until the
+    subscription is bound afresh (`forget`)."""
+
+    def __init__(self, mode: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.mode, self.broken = mode, True
+
+    async def pull(
+        self, consumer: str, event_types: Sequence[str], batch: int, wait_seconds: float
+    ) -> list[Inbound]:
+        if not self.broken:
+            return await super().pull(consumer, event_types, batch, wait_seconds)
+        await self._subscription(consumer, event_types)  # the consumer exists; only the client is broken
+        if self.mode == "hung":
+            await asyncio.Event().wait()
+        await asyncio.sleep(wait_seconds)
+        return []
+
+    async def forget(self, consumer: str) -> None:
+        self.broken = False
+        await super().forget(consumer)
+
+
+@pytest.mark.parametrize("mode", ["deaf", "hung"])
+async def test_the_watchdog_binds_a_broken_subscription_again(
+    own_database: OwnDatabase, names: Names, mode: str
+) -> None:
+    producer = build("producer", broker_settings(names), await service_database(own_database), consumes=False)
+    test_values: dict[str, Any] = dict(TEST_SETTINGS)
+    plain = ServiceSettings(**test_values)  # no broker of its own: the test runs its consumer
+    sink = build("sink", plain, await service_database(own_database), consumes=True)
+    expected = interleaved(["w"], 5)
+    async with started(producer), started(sink):
+        await emit(producer.state.runtime.db, producer.state.runtime.outbox, expected)
+        transport = SubscriptionGoneBad(
+            mode, url=SHARED_NATS, stream=names.stream, subject_prefix=names.prefix, ack_wait_seconds=30
+        )
+        runtime = sink.state.runtime
+        consumer = BrokerConsumer(
+            runtime, transport, {ITEM_CHANGED: handler("sink")}, name="sink", service="sink",
+            pull_seconds=0.2, check_seconds=0.5, stall_seconds=2.0,
+        )  # fmt: skip
+        task = asyncio.create_task(consumer.run_forever())
+        try:
+            await wait_until(lambda: count_applied(runtime.db, "sink", len(expected)), 30, "the watchdog")
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await transport.close()
+        assert consumer.restarts >= 1
+        assert_once_in_order(await applied_rows(runtime.db, "sink"), expected)

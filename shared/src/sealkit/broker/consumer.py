@@ -57,7 +57,7 @@ class BrokerConsumer:
         service: str,
         max_deliveries: int = 5,
         retry_seconds: float = 0.5,
-        batch: int = 50,
+        batch: int = 1,  # the consumer holds one message at a time (max_ack_pending=1)
         pull_seconds: float = 1.0,
         check_seconds: float = 5.0,
         stall_seconds: float = 30.0,

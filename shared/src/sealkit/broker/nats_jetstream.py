@@ -60,8 +60,9 @@ class JetStreamTransport:
         return self._nc is not None and self._nc.is_connected
 
     async def close(self) -> None:
-        if self._nc is not None and not self._nc.is_closed:
-            await self._nc.close()
+        nc, self._nc = self._nc, None
+        if nc is not None and not nc.is_closed:
+            await nc.close()
         self._nc, self._js, self._subs = None, None, {}
 
     async def _jetstream(self) -> JetStreamContext:
@@ -72,13 +73,19 @@ class JetStreamTransport:
             nc = await nats.connect(
                 self.url,
                 connect_timeout=2,
-                max_reconnect_attempts=-1,  # forever: the outbox holds events meanwhile
+                # the first connection gives up (a relay round must end and say why); once connected,
+                # the client reconnects forever, the outbox holding events meanwhile
+                max_reconnect_attempts=1,
                 reconnect_time_wait=0.5,
                 allow_reconnect=True,
                 name="sealflow",
+                error_cb=self._on_error,
+                disconnected_cb=self._on_disconnected,
+                reconnected_cb=self._on_reconnected,
             )
         except Exception as exc:
             raise BrokerUnavailable(f"cannot connect to {self.url}: {type(exc).__name__}: {exc}") from exc
+        nc.options["max_reconnect_attempts"] = -1
         js = nc.jetstream(timeout=5)
         try:
             await self._ensure_stream(js, self.stream, f"{self.prefix}.>")
@@ -88,6 +95,18 @@ class JetStreamTransport:
             raise BrokerUnavailable(f"JetStream not answering: {type(exc).__name__}") from exc
         self._nc, self._js = nc, js
         return js
+
+    # the client reports every failed reconnect attempt as an error with a traceback; one line will do
+    async def _on_error(self, exc: Exception) -> None:
+        log.debug("nats: %s: %s", type(exc).__name__, exc)
+
+    async def _on_disconnected(self) -> None:
+        if self._nc is None or self._nc.is_closed or self._nc.is_draining:
+            return  # our own close
+        log.warning("event broker %s disconnected; reconnecting", self.url)
+
+    async def _on_reconnected(self) -> None:
+        log.warning("event broker %s reconnected", self.url)
 
     @staticmethod
     async def _ensure_stream(js: JetStreamContext, name: str, subjects: str) -> None:
@@ -128,7 +147,10 @@ class JetStreamTransport:
             ack_policy=AckPolicy.EXPLICIT,
             ack_wait=self.ack_wait,
             max_deliver=-1,  # bounded by the consumer, which parks instead of dropping
-            max_ack_pending=1000,
+            # One message in flight per consumer, across all of a service's replicas: a message a
+            # crashed process held is redelivered before any later one, so an aggregate's events
+            # never overtake each other (the price: one round trip per message; see the README).
+            max_ack_pending=1,
         )
         try:
             await js.add_consumer(self.stream, config)
