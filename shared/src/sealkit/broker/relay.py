@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sealkit.broker import (
     BROKER_DESTINATION,
@@ -74,15 +75,34 @@ class BrokerRelay:
         """Publish one batch in order; returns how many rows were published."""
         if time.monotonic() < self._resting_until:
             return 0
-        published: list[Any] = []
-        failure: dict[str, Any] | None = None
-        failed_id = None
-        async with self.db.transaction() as conn:
-            if conn.dialect.name == "postgresql" and not await conn.scalar(
-                sa.select(sa.func.pg_try_advisory_xact_lock(RELAY_LOCK))
-            ):
-                return 0  # another replica is relaying
-            rows = (
+        if self.db.engine.dialect.name != "postgresql":
+            # SQLite (`make run`, one process): no other relay to exclude, and a write transaction held
+            # over the publishes would stall every writer while the broker is away
+            async with self.db.transaction() as conn:
+                rows = await self._due(conn)
+            published, failure = await self._publish(rows)
+            async with self.db.transaction() as conn:
+                await self._record(conn, published, failure)
+        else:
+            async with self.db.transaction() as conn:
+                # held while publishing (a lock, no rows): another replica's relay skips its round
+                if not await conn.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(RELAY_LOCK))):
+                    return 0
+                published, failure = await self._publish(await self._due(conn))
+                await self._record(conn, published, failure)
+        PUBLISHED.labels(self.service).inc(len(published))
+        if failure is None:
+            self._failures = 0
+        else:
+            self._failures += 1
+            rest = min(self.backoff * 2 ** (self._failures - 1), MAX_REST_SECONDS) * random.uniform(0.8, 1.2)
+            self._resting_until = time.monotonic() + rest
+            log.warning("broker relay resting %.1f s: %s", rest, failure[1]["last_error"])
+        return len(published)
+
+    async def _due(self, conn: AsyncConnection) -> list[Any]:
+        return list(
+            (
                 await conn.execute(
                     sa.select(
                         outbox.c.id, outbox.c.event_id, outbox.c.event_type, outbox.c.body, outbox.c.attempts
@@ -92,46 +112,43 @@ class BrokerRelay:
                     .limit(self.batch)
                 )
             ).all()
-            for row in rows:
-                raw = row.body.encode()
-                try:
-                    await self.transport.publish(row.event_type, row.event_id, raw, sign(raw, self.secret))
-                except BrokerUnavailable as exc:
-                    failed_id, failure = row.id, {"last_error": str(exc)[:1000]}
-                    break
-                except Exception as exc:
-                    error = f"broker refused: {type(exc).__name__}: {exc}"[:1000]
-                    attempts = row.attempts + 1
-                    failed_id = row.id
-                    failure = {"attempts": attempts, "last_error": error}
-                    if attempts >= self.max_attempts:
-                        log.warning("event %s parked as a dead letter: %s", row.event_id, error)
-                        failure["status"] = "dead"
-                    break
-                published.append(row.id)
-            now = utcnow()
-            if published:
-                await conn.execute(
-                    sa.update(outbox)
-                    .where(outbox.c.id.in_(published))
-                    .values(
-                        status="delivered", attempts=outbox.c.attempts + 1, delivered_at=now, last_error=None
-                    )
-                )
-            if failure is not None:
-                await conn.execute(sa.update(outbox).where(outbox.c.id == failed_id).values(**failure))
-            await self._measure(conn)
-        PUBLISHED.labels(self.service).inc(len(published))
-        if failure is None:
-            self._failures = 0
-        else:
-            self._failures += 1
-            rest = min(self.backoff * 2 ** (self._failures - 1), MAX_REST_SECONDS) * random.uniform(0.8, 1.2)
-            self._resting_until = time.monotonic() + rest
-            log.warning("broker relay resting %.1f s: %s", rest, failure["last_error"])
-        return len(published)
+        )
 
-    async def _measure(self, conn: Any) -> None:
+    async def _publish(self, rows: list[Any]) -> tuple[list[Any], tuple[Any, dict[str, Any]] | None]:
+        """Publish in order, stopping at the first failure: (ids published, (failed id, its update))."""
+        published: list[Any] = []
+        for row in rows:
+            raw = row.body.encode()
+            try:
+                await self.transport.publish(row.event_type, row.event_id, raw, sign(raw, self.secret))
+            except BrokerUnavailable as exc:
+                return published, (row.id, {"last_error": str(exc)[:1000]})  # an outage: no attempt charged
+            except Exception as exc:
+                error = f"broker refused: {type(exc).__name__}: {exc}"[:1000]
+                failure: dict[str, Any] = {"attempts": row.attempts + 1, "last_error": error}
+                if row.attempts + 1 >= self.max_attempts:
+                    log.warning("event %s parked as a dead letter: %s", row.event_id, error)
+                    failure["status"] = "dead"
+                return published, (row.id, failure)
+            published.append(row.id)
+        return published, None
+
+    async def _record(
+        self, conn: AsyncConnection, published: list[Any], failure: tuple[Any, dict[str, Any]] | None
+    ) -> None:
+        if published:
+            await conn.execute(
+                sa.update(outbox)
+                .where(outbox.c.id.in_(published))
+                .values(
+                    status="delivered", attempts=outbox.c.attempts + 1, delivered_at=utcnow(), last_error=None
+                )
+            )
+        if failure is not None:
+            await conn.execute(sa.update(outbox).where(outbox.c.id == failure[0]).values(**failure[1]))
+        await self._measure(conn)
+
+    async def _measure(self, conn: AsyncConnection) -> None:
         oldest, pending = (
             await conn.execute(
                 sa.select(sa.func.min(outbox.c.created_at), sa.func.count()).where(
