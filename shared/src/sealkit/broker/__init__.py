@@ -69,6 +69,9 @@ class Transport(Protocol):
 
     def connected(self) -> bool: ...
 
+    async def connect(self) -> None:
+        """Connect now if not yet (every call connects on demand too); raises `BrokerUnavailable`."""
+
     async def close(self) -> None: ...
 
     async def publish(self, event_type: str, event_id: uuid.UUID, body: bytes, signature: str) -> None:

@@ -59,6 +59,9 @@ class JetStreamTransport:
     def connected(self) -> bool:
         return self._nc is not None and self._nc.is_connected
 
+    async def connect(self) -> None:
+        await self._jetstream()
+
     async def close(self) -> None:
         nc, self._nc = self._nc, None
         if nc is not None and not nc.is_closed:

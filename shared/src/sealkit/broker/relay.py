@@ -12,6 +12,7 @@ like an HTTP delivery.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import time
@@ -75,6 +76,10 @@ class BrokerRelay:
         """Publish one batch in order; returns how many rows were published."""
         if time.monotonic() < self._resting_until:
             return 0
+        if not self.transport.connected():
+            # connected before there is anything to publish, so /readyz tells the truth from the start
+            with contextlib.suppress(BrokerUnavailable):  # the round records it on the row it holds up
+                await self.transport.connect()
         if self.db.engine.dialect.name != "postgresql":
             # SQLite (`make run`, one process): no other relay to exclude, and a write transaction held
             # over the publishes would stall every writer while the broker is away
