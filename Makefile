@@ -55,7 +55,7 @@ test-deploy: deps ## build every image and run the suite in Docker: compose up, 
 	bash deploy/test-deploy.sh
 
 bench: deps system-deps postgres ## run the benchmarks (prints figures next to the same-run ceiling)
-	@for b in bench/approval.py bench/ticketing.py bench/orders.py bench/mail_bridge.py; do \
+	@for b in bench/approval.py bench/ticketing.py bench/orders.py bench/mail_bridge.py bench/broker.py; do \
 	  [ -f $$b ] && { echo "== $$b"; $(UV) run python $$b || exit 1; }; done; true
 
 token: deps ## print a dev JWT: make token SUB=alice ROLES=approver
