@@ -28,6 +28,7 @@ from sealkit.observability import ObservabilityMiddleware, configure_logging, he
 from sealkit.outbox import DeliveryHook, Dispatcher, Outbox, dead_letter_router
 from sealkit.problems import install_problem_handlers
 from sealkit.settings import ServiceSettings
+from sealkit.web import dev_router, install_cors
 
 log = logging.getLogger("sealkit.app")
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
@@ -167,8 +168,10 @@ def create_service_app(
     app.include_router(dead_letter_router())
     app.include_router(broker_router())
     app.include_router(events_router(handler_list))
+    app.include_router(dev_router())
     for router in routers:
         app.include_router(router)
+    install_cors(app, settings)
     return app
 
 
