@@ -13,8 +13,10 @@ import httpx
 from fastapi import APIRouter, Depends, FastAPI, Request
 
 from sealkit.auth import TokenVerifier
+from sealkit.broker.admin import broker_router
+from sealkit.broker.wiring import attach_broker, outbox_subscriptions
 from sealkit.db import Database, service_database_url
-from sealkit.events import EventHandler, events_router
+from sealkit.events import EventHandler, events_router, handlers_by_type
 from sealkit.http import make_http_client
 from sealkit.jsonutil import FastJSONResponse
 
@@ -27,6 +29,7 @@ from sealkit.openapi import install_openapi, operation_id
 from sealkit.outbox import DeliveryHook, Dispatcher, Outbox, dead_letter_router
 from sealkit.problems import install_problem_handlers
 from sealkit.settings import ServiceSettings
+from sealkit.web import dev_router, install_cors
 
 log = logging.getLogger("sealkit.app")
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
@@ -101,6 +104,7 @@ def create_service_app(
 ) -> FastAPI:
     """Build a service: the same lifespan, middleware, error format and health endpoints for all."""
     worker_list = list(workers)
+    handler_list = list(event_handlers)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -109,7 +113,7 @@ def create_service_app(
         db = Database(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
         await db.open()
         http = make_http_client(transport=http_transport)
-        box = Outbox(settings.subscriptions())
+        box = Outbox(outbox_subscriptions(settings))
         runtime = Runtime(settings=settings, db=db, http=http, outbox=box)
         app.state.runtime, app.state.db, app.state.settings, app.state.outbox = runtime, db, settings, box
         app.state.token_verifier = TokenVerifier(
@@ -117,7 +121,13 @@ def create_service_app(
         )
         if on_startup is not None:
             await on_startup(runtime)
-        tasks: list[asyncio.Task[None]] = []
+        broker, tasks = attach_broker(
+            app,
+            runtime,
+            service=service,
+            handlers=handlers_by_type(handler_list),
+            run_workers=settings.run_workers,
+        )
         if settings.run_workers:
             dispatcher = Dispatcher(
                 db,
@@ -141,6 +151,8 @@ def create_service_app(
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if broker is not None:
+                await broker.close()
             await http.aclose()
             await db.dispose()
 
@@ -157,9 +169,12 @@ def create_service_app(
     app.add_middleware(ObservabilityMiddleware, service=service, max_body_bytes=settings.max_body_bytes)
     app.include_router(health_router())
     app.include_router(dead_letter_router())
-    app.include_router(events_router(event_handlers))
+    app.include_router(broker_router())
+    app.include_router(events_router(handler_list))
+    app.include_router(dev_router())
     for router in routers:
         app.include_router(router)
+    install_cors(app, settings)
     return app
 
 

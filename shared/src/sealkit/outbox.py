@@ -36,6 +36,7 @@ from sealkit.types import utcnow
 
 log = logging.getLogger("sealkit.outbox")
 LEASE = timedelta(seconds=60)
+BROKER_DESTINATION = "broker:"  # rows for the event broker; `sealkit.broker.relay` publishes them
 MAX_BACKOFF_SECONDS = 300.0
 
 
@@ -189,6 +190,7 @@ class Dispatcher:
                             outbox.c.event_type,
                         )
                         .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
+                        .where(outbox.c.destination != BROKER_DESTINATION)  # the broker relay's rows
                         .order_by(outbox.c.next_attempt_at)
                         .limit(self.batch),
                         skip_locked=True,

@@ -43,6 +43,20 @@ class ServiceSettings(BaseSettings):
     outbox_backoff_seconds: float = Field(1.0, validation_alias=_suite("OUTBOX_BACKOFF_SECONDS"))
     outbox_timeout_seconds: float = Field(10.0, validation_alias=_suite("OUTBOX_TIMEOUT_SECONDS"))
     service_token: str | None = Field(None, validation_alias=_suite("SERVICE_TOKEN"))
+    # set (nats://host:4222): the services' own events go through this broker instead of SUBSCRIBERS
+    event_broker: str | None = Field(None, validation_alias=_suite("EVENT_BROKER"))
+    event_broker_stream: str = Field("SEALFLOW", validation_alias=_suite("EVENT_BROKER_STREAM"))
+    event_broker_subject_prefix: str = Field(
+        "sealflow", validation_alias=_suite("EVENT_BROKER_SUBJECT_PREFIX")
+    )
+    event_broker_max_deliveries: int = Field(5, ge=1, validation_alias=_suite("EVENT_BROKER_MAX_DELIVERIES"))
+    event_broker_ack_wait_seconds: float = Field(
+        30.0, gt=0, validation_alias=_suite("EVENT_BROKER_ACK_WAIT_SECONDS")
+    )
+    # browser origins allowed to call the API (comma-separated; "" allows none): the web console's
+    cors_origins: str = Field(
+        "http://127.0.0.1:8000,http://localhost:8000", validation_alias=_suite("CORS_ORIGINS")
+    )
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> ServiceSettings:
@@ -54,6 +68,9 @@ class ServiceSettings(BaseSettings):
             if self.event_secret == DEV_EVENT_SECRET:
                 raise ValueError("SEALFLOW_EVENT_SECRET is the dev default; set a real secret in production")
         return self
+
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
 
     def subscriptions(self) -> list[tuple[str, str]]:
         """Parse `subscribers` into (event type or '*', url) pairs."""
