@@ -55,6 +55,7 @@ def dev_router() -> APIRouter:
         "/token",
         response_model=DevToken,
         summary="A token for a persona (SEALFLOW_ENV=development only; 404 anywhere else)",
+        responses={404: {"description": "not development: the endpoint does not exist"}},
     )
     async def dev_token(body: DevTokenRequest, request: Request) -> DevToken:
         settings: ServiceSettings = request.app.state.settings
