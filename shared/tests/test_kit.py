@@ -46,7 +46,9 @@ def test_bad_subscriber_is_explained() -> None:
 def test_signatures_verify_only_the_same_body_and_secret(body: bytes, secret: str) -> None:
     signature = sign(body, secret)
     assert verify(body, secret, signature)
-    assert verify(body, secret, signature.removeprefix("sha256="))
+    # a bare digest is not the format: without the scheme prefix it is refused
+    assert not verify(body, secret, signature.removeprefix("sha256="))
+    assert not verify(body, secret, "SHA256=" + signature.removeprefix("sha256="))
     assert not verify(body + b"x", secret, signature)
     assert not verify(body, secret + "x", signature)
     assert not verify(body, secret, None)
