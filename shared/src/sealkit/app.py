@@ -16,6 +16,7 @@ from sealkit.auth import TokenVerifier
 from sealkit.db import Database, service_database_url
 from sealkit.events import Handler, events_router
 from sealkit.http import make_http_client
+from sealkit.input_guard import refuse_nul_bytes
 from sealkit.jsonutil import FastJSONResponse
 from sealkit.observability import ObservabilityMiddleware, configure_logging, health_router
 from sealkit.outbox import DeliveryHook, Dispatcher, Outbox, dead_letter_router
@@ -142,6 +143,7 @@ def create_service_app(
         version="0.1.0",
         lifespan=lifespan,
         default_response_class=FastJSONResponse,
+        dependencies=[Depends(refuse_nul_bytes)],
     )
     install_problem_handlers(app)
     app.add_middleware(ObservabilityMiddleware, service=service, max_body_bytes=settings.max_body_bytes)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -27,6 +26,7 @@ from sealflow_approval.schemas import (
 from sealkit.app import OutboxDep, RuntimeDep
 from sealkit.auth import CurrentUser, current_user
 from sealkit.contracts.approval import DecisionSubmission
+from sealkit.contracts.types import UtcDateTime
 from sealkit.db import DbConn
 from sealkit.idempotency import has_key, idempotent
 from sealkit.jsonutil import json_response
@@ -147,8 +147,8 @@ async def inbox(
     status: TaskStatus | None = None,
     request_id: UUID | None = None,
     q: Annotated[str | None, Query(max_length=200, description="words in the request title")] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: UtcDateTime | None = None,
+    until: UtcDateTime | None = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[InboxTask]:

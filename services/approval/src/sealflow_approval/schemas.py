@@ -17,6 +17,7 @@ from sealflow_approval.domain import (
     validate_group,
 )
 from sealkit.contracts.approval import Channel
+from sealkit.contracts.types import FreeJSON, UtcDateTime
 
 
 class _In(BaseModel):
@@ -51,11 +52,13 @@ class GroupIn(_In):
 
 class RequestCreate(_In):
     title: str = Field(min_length=1, max_length=200)
-    form: dict[str, Any] = Field(default_factory=dict)
+    form: FreeJSON = Field(default_factory=dict)
     combine: Combine = "all"
     groups: list[GroupIn] = Field(min_length=1, max_length=20)
     callback_url: AnyHttpUrl | None = None
-    deadline_at: datetime | None = Field(None, description="when set, on_deadline decides the request then")
+    deadline_at: UtcDateTime | None = Field(
+        None, description="when set, on_deadline decides the request then"
+    )
     on_deadline: Literal["approve", "reject"] | None = None
     remind_every_minutes: int | None = Field(
         None, ge=1, le=60 * 24 * 30, description="default: the service's APPROVAL_REMINDER_INTERVAL_MINUTES"

@@ -12,6 +12,7 @@ from sealflow_ticketing.calendar import BusinessCalendar
 from sealflow_ticketing.domain import TicketStatus
 from sealflow_ticketing.priority import PRIORITY_MAX, PRIORITY_MIN
 from sealkit.contracts.ticketing import Requester, Verdict
+from sealkit.contracts.types import FreeJSON
 
 Priority = Field(ge=PRIORITY_MIN, le=PRIORITY_MAX, description="1..100, higher is more urgent")
 
@@ -66,7 +67,7 @@ class TicketCreate(_In):
     type: str = Field(min_length=1, max_length=64)
     title: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=20_000)
-    data: dict[str, Any] = Field(default_factory=dict)
+    data: FreeJSON = Field(default_factory=dict)
     priority: int | None = Field(None, ge=PRIORITY_MIN, le=PRIORITY_MAX)
     requester: Requester | None = Field(
         None, description="default: the caller; someone else only for service, staff, supervisor or admin"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
+
+from sealkit.contracts.types import UtcDateTime
 
 
 class Contract(BaseModel):
@@ -20,5 +21,5 @@ class Event(Contract):
 
     id: UUID
     type: str
-    occurred_at: datetime
+    occurred_at: UtcDateTime
     data: dict[str, Any]

@@ -24,6 +24,7 @@ from sealkit.contracts.ticketing import (
     TicketCallback,
     TicketRequested,
 )
+from sealkit.contracts.types import json_problem
 from sealkit.jsonutil import loads
 from sealkit.outbox import Delivery, Outbox
 from sealkit.problems import Conflict, Forbidden, NotFound, Unprocessable
@@ -189,8 +190,11 @@ def _answer(raw: bytes) -> dict[str, Any] | None:
     try:
         value = loads(raw)
     except ValueError:
-        return {"text": raw[:4000].decode("utf-8", "replace")}
-    return value if isinstance(value, dict) else {"value": value}
+        return {"text": raw[:4000].decode("utf-8", "replace").replace("\x00", "")}
+    answer = value if isinstance(value, dict) else {"value": value}
+    # the peer's reply is stored in jsonb and shown: the same limits as any free-form JSON
+    problem = json_problem(answer)
+    return {"refused": problem} if problem else answer
 
 
 async def on_callback_delivery(conn: AsyncConnection, delivery: Delivery, outbox: Outbox) -> None:
