@@ -92,8 +92,8 @@ async def test_task_created_reaches_the_subscriber_signed_with_what_the_mail_bri
             assert verify(delivery.body, TEST_EVENT_SECRET, delivery.headers[HEADER.lower()])
             assert not verify(delivery.body, "another-secret", delivery.headers[HEADER.lower()])
             event = loads(delivery.body)
-            assert set(event) == {"id", "type", "occurred_at", "data"}
-            assert event["type"] == TASK_CREATED
+            assert set(event) == {"id", "type", "source", "occurred_at", "data"}
+            assert (event["type"], event["source"]) == (TASK_CREATED, "approval")
             assert delivery.headers["x-sealflow-event-id"] == event["id"]
             by_approver[event["data"]["approver_id"]] = event["data"]
         assert set(by_approver) == {a, b}
@@ -122,7 +122,7 @@ async def test_the_callback_url_receives_the_decision_signed_once(own_db: str) -
         assert len(_about(hook, created["id"])) == 1
         event = loads(got[0].body)
         assert verify(got[0].body, TEST_EVENT_SECRET, got[0].headers[HEADER.lower()])
-        assert event["type"] == REQUEST_DECIDED
+        assert (event["type"], event["source"]) == (REQUEST_DECIDED, "approval")  # written by SQL
         assert (event["data"]["request_id"], event["data"]["status"]) == (created["id"], "approved")
         assert event["data"]["decided_at"]
         rows = await _rows(app, created["id"])
@@ -203,7 +203,13 @@ async def test_rows_park_as_dead_letters_and_the_retry_requeues_them(own_db: str
 def _event() -> tuple[str, bytes]:
     event_id = str(uuid.uuid4())
     body = dumps(
-        {"id": event_id, "type": "ticket.resolved", "occurred_at": "2026-01-01T00:00:00Z", "data": {}}
+        {
+            "id": event_id,
+            "type": "ticket.resolved",
+            "source": "ticketing",
+            "occurred_at": "2026-01-01T00:00:00Z",
+            "data": {},
+        }
     )
     return event_id, body
 
@@ -227,20 +233,31 @@ async def test_the_event_intake_refuses_a_bad_signature(client: httpx.AsyncClien
     assert seen == 0
 
 
-async def test_the_event_intake_ignores_a_repeated_event_id(client: httpx.AsyncClient) -> None:
-    event_id, body = _event()
-    headers = {"Content-Type": "application/json", HEADER: sign(body, TEST_EVENT_SECRET)}
-    first = await client.post("/v1/events", content=body, headers=headers)
-    second = await client.post("/v1/events", content=body, headers=headers)
-    assert (first.status_code, second.status_code) == (200, 200)
-    assert first.json()["status"] != "duplicate"
-    assert second.json() == {"status": "duplicate"}
-    app: FastAPI = client._transport.app  # type: ignore[attr-defined]  # ASGITransport keeps its app
-    async with app.state.db.transaction() as conn:
-        seen = await conn.scalar(
-            sa.select(sa.func.count()).where(inbox_events.c.event_id == uuid.UUID(event_id))
+async def test_the_event_intake_refuses_what_this_service_does_not_subscribe_to(
+    client: httpx.AsyncClient,
+) -> None:
+    # approval consumes no events: a genuinely signed one (e.g. its own decision, sent back by a
+    # callback_url pointed at its intake) is refused and leaves no inbox row
+    for event_type, source in [(REQUEST_DECIDED, "approval"), ("ticket.resolved", "ticketing")]:
+        event_id = str(uuid.uuid4())
+        body = dumps(
+            {
+                "id": event_id,
+                "type": event_type,
+                "source": source,
+                "occurred_at": "2026-01-01T00:00:00Z",
+                "data": {},
+            }
         )
-    assert seen == 1
+        headers = {"Content-Type": "application/json", HEADER: sign(body, TEST_EVENT_SECRET)}
+        problem = assert_problem(await client.post("/v1/events", content=body, headers=headers), 422)
+        assert "subscribe" in problem["detail"]
+        app: FastAPI = client._transport.app  # type: ignore[attr-defined]  # ASGITransport keeps its app
+        async with app.state.db.transaction() as conn:
+            seen = await conn.scalar(
+                sa.select(sa.func.count()).where(inbox_events.c.event_id == uuid.UUID(event_id))
+            )
+        assert seen == 0
     signed_garbage = b'{"id": "nope"}'
     response = await client.post(
         "/v1/events", content=signed_garbage, headers={HEADER: sign(signed_garbage, TEST_EVENT_SECRET)}

@@ -60,7 +60,7 @@ async def test_a_form_as_deep_as_approval_allows_is_mailed(
 
 async def _post_raw(bridge_url: str, envelope: dict[str, Any]) -> httpx.Response:
     """A signed event encoded by `json` (orjson, like our producers, cannot even encode a 70-bit int)."""
-    event = {"id": str(uuid.uuid4()), "occurred_at": "2026-01-01T00:00:00Z", **envelope}
+    event = {"id": str(uuid.uuid4()), "source": "approval", "occurred_at": "2026-01-01T00:00:00Z", **envelope}
     raw = json.dumps(event).encode()
     async with httpx.AsyncClient(base_url=bridge_url) as client:
         return await client.post(

@@ -87,6 +87,7 @@ async def test_a_requested_ticket_with_poison_data_is_422_and_not_opened(
     event = {
         "id": str(uuid.uuid4()),
         "type": "ticket.requested",
+        "source": "orders",
         "occurred_at": "2026-01-01T00:00:00Z",
         "data": {
             "ticket_id": ticket_id,

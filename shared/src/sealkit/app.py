@@ -19,11 +19,13 @@ from sealkit.http import make_http_client
 from sealkit.input_guard import refuse_nul_bytes
 from sealkit.jsonutil import FastJSONResponse
 from sealkit.observability import ObservabilityMiddleware, configure_logging, health_router
+from sealkit.outbound import CheckedTransport, OutboundPolicy, bind_outbound_policy
 from sealkit.outbox import DeliveryHook, Dispatcher, Outbox, dead_letter_router
 from sealkit.problems import install_problem_handlers
 from sealkit.settings import ServiceSettings
 
 log = logging.getLogger("sealkit.app")
+OUTBOUND_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
 
 @dataclass
@@ -94,6 +96,7 @@ def create_service_app(
 ) -> FastAPI:
     """Build a service: the same lifespan, middleware, error format and health endpoints for all."""
     worker_list = list(workers)
+    policy = OutboundPolicy.from_settings(settings.env, settings.outbound_allow)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -102,7 +105,11 @@ def create_service_app(
         db = Database(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
         await db.open()
         http = make_http_client(transport=http_transport)
-        box = Outbox(settings.subscriptions())
+        # caller-given destinations go through a client whose every connection passes the policy
+        outbound = make_http_client(
+            transport=http_transport or CheckedTransport(policy, limits=OUTBOUND_LIMITS)
+        )
+        box = Outbox(settings.subscriptions(), source=service)
         runtime = Runtime(settings=settings, db=db, http=http, outbox=box)
         app.state.runtime, app.state.db, app.state.settings, app.state.outbox = runtime, db, settings, box
         app.state.token_verifier = TokenVerifier(
@@ -122,6 +129,7 @@ def create_service_app(
                 poll_seconds=settings.outbox_poll_seconds,
                 timeout_seconds=settings.outbox_timeout_seconds,
                 hooks=delivery_hooks,
+                outbound_http=outbound,
             )
             tasks.append(asyncio.create_task(dispatcher.run_forever(), name=f"{service}-outbox"))
             tasks.extend(
@@ -135,6 +143,7 @@ def create_service_app(
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await http.aclose()
+            await outbound.aclose()
             await db.dispose()
 
     app = FastAPI(
@@ -143,8 +152,9 @@ def create_service_app(
         version="0.1.0",
         lifespan=lifespan,
         default_response_class=FastJSONResponse,
-        dependencies=[Depends(refuse_nul_bytes)],
+        dependencies=[Depends(refuse_nul_bytes), Depends(bind_outbound_policy)],
     )
+    app.state.outbound_policy = policy
     install_problem_handlers(app)
     app.add_middleware(ObservabilityMiddleware, service=service, max_body_bytes=settings.max_body_bytes)
     app.include_router(health_router())

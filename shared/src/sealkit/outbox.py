@@ -28,6 +28,7 @@ from sealkit.contracts.base import Contract
 from sealkit.db import Database, DbConn, after_commit
 from sealkit.ids import new_id
 from sealkit.jsonutil import dumps
+from sealkit.outbound import OutboundRefused
 from sealkit.problems import NotFound
 from sealkit.signing import HEADER, sign
 from sealkit.sql import for_update
@@ -37,14 +38,20 @@ from sealkit.types import utcnow
 log = logging.getLogger("sealkit.outbox")
 LEASE = timedelta(seconds=60)
 MAX_BACKOFF_SECONDS = 300.0
+REFUSED = "outbound policy: "
 
 
 class Outbox:
     """Writes events into the caller's transaction and wakes the local dispatcher after commit."""
 
-    def __init__(self, subscriptions: Iterable[tuple[str, str]]) -> None:
+    def __init__(self, subscriptions: Iterable[tuple[str, str]], *, source: str = "") -> None:
         self._subscriptions = list(subscriptions)
+        self.source = source  # the producing service, named in every envelope it signs
         self.wakeup = asyncio.Event()
+
+    def subscriber_urls(self) -> frozenset[str]:
+        """The operator's destinations; any other one was given by a caller (sealkit.outbound)."""
+        return frozenset(url for _, url in self._subscriptions)
 
     def destinations(self, event_type: str) -> list[str]:
         return [url for pattern, url in self._subscriptions if pattern in ("*", event_type)]
@@ -105,9 +112,8 @@ class Outbox:
         now = utcnow()
         event_id = new_id()
         payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
-        body = dumps(
-            {"id": str(event_id), "type": event_type, "occurred_at": occurred_at or now, "data": payload}
-        ).decode()
+        envelope = {"id": str(event_id), "type": event_type, "source": self.source}
+        body = dumps({**envelope, "occurred_at": occurred_at or now, "data": payload}).decode()
         return [
             {
                 "id": new_id(),
@@ -159,8 +165,12 @@ class Dispatcher:
         timeout_seconds: float = 10.0,
         batch: int = 100,
         hooks: Mapping[str, DeliveryHook] | None = None,
+        outbound_http: httpx.AsyncClient | None = None,
     ) -> None:
         self.db, self.http, self.outbox = db, http, outbox_
+        # a destination no subscriber names was given by a caller: it goes through the policed client
+        self.outbound_http = outbound_http or http
+        self.trusted = outbox_.subscriber_urls()
         self.hooks = dict(hooks or {})
         self.secret, self.max_attempts, self.backoff = secret, max_attempts, backoff_seconds
         self.poll, self.timeout, self.batch = poll_seconds, timeout_seconds, batch
@@ -234,7 +244,7 @@ class Dispatcher:
         now = utcnow()
         if error is None:
             return {"status": "delivered", "attempts": attempts, "delivered_at": now, "last_error": None}
-        if attempts >= self.max_attempts:
+        if attempts >= self.max_attempts or error.startswith(REFUSED):  # a refusal will not change
             log.warning("outbox row parked as a dead letter after %d attempts: %s", attempts, error)
             return {"status": "dead", "attempts": attempts, "last_error": error}
         delay = min(self.backoff * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS) * random.uniform(0.8, 1.2)
@@ -251,9 +261,12 @@ class Dispatcher:
             "X-Sealflow-Event-Id": str(event_id),
             "X-Sealflow-Event-Type": event_type,
         }
+        client = self.http if url in self.trusted else self.outbound_http
         try:
-            response = await self.http.post(url, content=raw, headers=headers, timeout=self.timeout)
+            response = await client.post(url, content=raw, headers=headers, timeout=self.timeout)
         except httpx.HTTPError as exc:
+            if isinstance(exc.__cause__, OutboundRefused):
+                return f"{REFUSED}{exc}"[:1000], None, b""
             return f"{type(exc).__name__}: {exc}"[:1000], None, b""
         if response.is_success:
             return None, response.status_code, response.content[:65536]

@@ -43,6 +43,8 @@ class ServiceSettings(BaseSettings):
     outbox_backoff_seconds: float = Field(1.0, validation_alias=_suite("OUTBOX_BACKOFF_SECONDS"))
     outbox_timeout_seconds: float = Field(10.0, validation_alias=_suite("OUTBOX_TIMEOUT_SECONDS"))
     service_token: str | None = Field(None, validation_alias=_suite("SERVICE_TOKEN"))
+    # caller-given URLs may reach these loopback/private addresses, networks or host names (sealkit.outbound)
+    outbound_allow: str = Field("", validation_alias=_suite("OUTBOUND_ALLOW"))
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> ServiceSettings:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sealflow_approval.domain import (
     Combine,
@@ -18,6 +18,7 @@ from sealflow_approval.domain import (
 )
 from sealkit.contracts.approval import Channel
 from sealkit.contracts.types import FreeJSON, UtcDateTime
+from sealkit.outbound import OutboundUrl
 
 
 class _In(BaseModel):
@@ -55,7 +56,7 @@ class RequestCreate(_In):
     form: FreeJSON = Field(default_factory=dict)
     combine: Combine = "all"
     groups: list[GroupIn] = Field(min_length=1, max_length=20)
-    callback_url: AnyHttpUrl | None = None
+    callback_url: OutboundUrl | None = None
     deadline_at: UtcDateTime | None = Field(
         None, description="when set, on_deadline decides the request then"
     )

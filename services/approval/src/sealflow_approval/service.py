@@ -276,7 +276,7 @@ async def decide_at_once(driver: Any, outbox: Outbox, *, user: Principal, task_i
     found = await driver.fetchrow(
         repo.DECIDE_AT_ONCE, task_id, decision_status(body.decision), now, body.comment, body.channel,
         user.sub, user.has("service"), body.on_behalf_of, approve, 1 - approve, new_id(), body.decision, detail,
-        new_id(), event_id, _decided_body_opening(event_id, now), _JSON_DATETIME.dump_python(now, mode="json"),
+        new_id(), event_id, _decided_body_opening(event_id, now, outbox.source), _JSON_DATETIME.dump_python(now, mode="json"),
         destinations, [new_id() for _ in range(len(destinations) + 1)],
     )  # fmt: skip
     if found is None:
@@ -291,11 +291,17 @@ async def decide_at_once(driver: Any, outbox: Outbox, *, user: Principal, task_i
 _JSON_DATETIME = TypeAdapter(datetime)  # a datetime as the contracts write it in JSON
 
 
-def _decided_body_opening(event_id: UUID, now: datetime) -> str:
+def _decided_body_opening(event_id: UUID, now: datetime, source: str) -> str:
     """The `approval.request.decided` body as sealkit.outbox writes it, up to the request id's value, which
     DECIDE_AT_ONCE appends with the rest of the event (that the request is decided is known only there)."""
     body = dumps(
-        {"id": str(event_id), "type": REQUEST_DECIDED, "occurred_at": now, "data": {"request_id": ""}}
+        {
+            "id": str(event_id),
+            "type": REQUEST_DECIDED,
+            "source": source,
+            "occurred_at": now,
+            "data": {"request_id": ""},
+        }
     )
     return body.decode().removesuffix('"}}')
 

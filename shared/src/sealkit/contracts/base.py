@@ -17,9 +17,14 @@ class Contract(BaseModel):
 
 
 class Event(Contract):
-    """What `POST /v1/events` carries: `{"id", "type", "occurred_at", "data"}`."""
+    """What `POST /v1/events` carries: `{"id", "type", "source", "occurred_at", "data"}`.
+
+    `type` and `source` (the producing service) are inside the signed body, so a receiver can refuse an
+    event it does not subscribe to, or one from a service that does not produce that type.
+    """
 
     id: UUID
     type: str
+    source: str
     occurred_at: UtcDateTime
     data: dict[str, Any]

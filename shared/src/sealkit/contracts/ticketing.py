@@ -13,10 +13,11 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import AnyHttpUrl, Field
+from pydantic import Field
 
 from sealkit.contracts.base import Contract
 from sealkit.contracts.types import FreeJSON
+from sealkit.outbound import OutboundUrl
 
 TICKET_REQUESTED = "ticket.requested"
 TICKET_CALLBACK = "ticket.callback"
@@ -44,7 +45,7 @@ class TicketRequested(Contract):
     data: FreeJSON = Field(default_factory=dict)
     priority: int | None = Field(None, ge=1, le=100)
     requester: Requester
-    notify_url: AnyHttpUrl | None = None
+    notify_url: OutboundUrl | None = None
     reference: str | None = Field(None, max_length=200, description="the producer's own id, e.g. an order id")
 
 
