@@ -6,7 +6,9 @@ import uuid
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sealflow_ticketing import domain
@@ -168,9 +170,23 @@ async def on_ticket_requested(conn: AsyncConnection, event: Event, state: Any) -
     ticket_id = asked.ticket_id or uuid.uuid5(uuid.NAMESPACE_URL, f"sealflow:event:{event.id}")
     if await repo.get_ticket(conn, ticket_id) is not None:
         return  # the same ticket asked for again under a new event id
+    try:
+        # a savepoint: a concurrent event with this ticket_id may commit the ticket first, and the
+        # unique violation then must not abort the inbox transaction around it
+        async with conn.begin_nested():
+            await _open_requested(conn, state.outbox, ticket_id, asked)
+    except (IntegrityError, asyncpg.UniqueViolationError):  # through SQLAlchemy, or the raw hot-path driver
+        if await repo.get_ticket(conn, ticket_id) is None:
+            raise
+        # the loser of the race: the ticket it asked for exists, which is what it wanted
+
+
+async def _open_requested(
+    conn: AsyncConnection, outbox: Outbox, ticket_id: UUID, asked: TicketRequested
+) -> None:
     await open_ticket(
         conn,
-        state.outbox,
+        outbox,
         actor=f"{SYSTEM}:events",
         ticket_id=ticket_id,
         type_key=asked.type,
