@@ -13,7 +13,7 @@ import httpx
 from fastapi import APIRouter, Depends, FastAPI, Request
 
 from sealkit.auth import TokenVerifier
-from sealkit.db import Database, service_database_url
+from sealkit.db import Database, Timeouts, service_database_url
 from sealkit.events import Handler, events_router
 from sealkit.http import make_http_client
 from sealkit.input_guard import refuse_nul_bytes
@@ -102,7 +102,14 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(service, settings.log_level, access_log=settings.access_log)
         url = database_url or service_database_url(settings.database_url, service, settings.sqlite_dir)
-        db = Database(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
+        timeouts = Timeouts(
+            connect=settings.db_connect_timeout_seconds,
+            command=settings.db_command_timeout_seconds,
+            acquire=settings.db_acquire_timeout_seconds,
+        )
+        db = Database(
+            url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow, timeouts=timeouts
+        )
         await db.open()
         http = make_http_client(transport=http_transport)
         # caller-given destinations go through a client whose every connection passes the policy
