@@ -14,13 +14,14 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 
 from sealkit.auth import TokenVerifier
 from sealkit.db import Database, Timeouts, service_database_url
+from sealkit.dispatcher import Dispatcher
 from sealkit.events import Handler, events_router
 from sealkit.http import make_http_client
 from sealkit.input_guard import refuse_nul_bytes
 from sealkit.jsonutil import FastJSONResponse
 from sealkit.observability import ObservabilityMiddleware, configure_logging, health_router
 from sealkit.outbound import CheckedTransport, OutboundPolicy, bind_outbound_policy
-from sealkit.outbox import DeliveryHook, Dispatcher, Outbox, dead_letter_router
+from sealkit.outbox import DeliveryHook, Outbox, dead_letter_router
 from sealkit.problems import install_problem_handlers
 from sealkit.settings import ServiceSettings
 
