@@ -102,6 +102,14 @@ async def test_local_round_trip(local_bridge: tuple[str, int], approval: Service
     assert (state["status"], state["channel"], state["comment"]) == ("approved", "email", "looks right")
     confirmation = await _wait_sent(url, task["task_id"], "confirmation")
     assert confirmation["in_reply_to"] == reply["Message-ID"]
+    # An English reply is confirmed in English: the decision and the comment approval recorded.
+    told = email.message_from_string(confirmation["raw"], policy=email.policy.default)
+    assert isinstance(told, EmailMessage)
+    assert str(told["Subject"]).startswith("[Recorded]")
+    body = told.get_body(preferencelist=("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert "was recorded: APPROVED" in text and "  looks right" in text and "已记录" not in text
 
 
 async def _wait_sent(url: str, task_id: str, kind: str) -> dict[str, Any]:

@@ -54,6 +54,12 @@ async def test_task_mail_reply_decision_confirmation(
     assert inbound["from_address"] == APPROVER
     confirmation = await wait_mail(rig, APPROVER, "HEADER", "In-Reply-To", str(reply["Message-ID"]))
     assert "已记录" in str(confirmation[0]["Subject"])
+    # What was recorded, in the language the approver replied in (Chinese here), and nothing else.
+    body = confirmation[0].get_body(preferencelist=("plain",))
+    assert body is not None
+    told = body.get_content()
+    assert "已记录：同意" in told and "预算已确认。" in told
+    assert "Your decision" not in told and "原文" not in told
     assert confirmation[0]["Auto-Submitted"] == "auto-replied"
     sent = await outbound_for(bridge.url, task["task_id"])
     assert {m["kind"] for m in sent} == {"task", "confirmation"}

@@ -203,10 +203,15 @@ async def test_unparseable_reply_gets_one_help_mail(
 ) -> None:
     task = await open_task(approval.url, APPROVER2)
     mail = await task_mail(rig, APPROVER2, task["task_id"])
-    await send(rig, reply_to(mail, APPROVER2, "Looks fine to me?"), APPROVER2, str(mail["Reply-To"]))
-    await send(rig, reply_to(mail, APPROVER2, "嗯，可以吧"), APPROVER2, str(mail["Reply-To"]))
-    outcomes = await wait_outcomes(bridge.url, task["task_id"], 2)
-    assert [o["outcome"] for o in outcomes] == ["unparseable", "unparseable"]
+    # Issue 11: these read like a decision to a careless parser; none of them is one.
+    for text in (
+        "No problem, I will look at it on Monday.",
+        "Yes, but who asked for this? Call me first.",
+        "好的，我看一下",
+    ):
+        await send(rig, reply_to(mail, APPROVER2, text), APPROVER2, str(mail["Reply-To"]))
+    outcomes = await wait_outcomes(bridge.url, task["task_id"], 3)
+    assert [o["outcome"] for o in outcomes] == ["unparseable"] * 3
     await _pending(approval, task)
     helps = await outbound_for(bridge.url, task["task_id"], kind="help")
     assert len(helps) == 1  # rate-limited per approver
@@ -214,7 +219,7 @@ async def test_unparseable_reply_gets_one_help_mail(
     help_mail = (await _wait_kind(rig, task["task_id"], "Please", APPROVER2))[0]
     assert str(help_mail["Reply-To"]) == str(mail["Reply-To"])
     await send(rig, reply_to(help_mail, APPROVER2, "同意"), APPROVER2, str(help_mail["Reply-To"]))
-    outcomes = await wait_outcomes(bridge.url, task["task_id"], 3)
+    outcomes = await wait_outcomes(bridge.url, task["task_id"], 4)
     assert outcomes[-1]["outcome"] == "applied"
 
 

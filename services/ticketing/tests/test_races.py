@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from sealflow_ticketing.main import create_app
 from sealflow_ticketing.models import ticket_events, tickets
-from sealflow_ticketing.repository import claim_update
+from sealflow_ticketing.repository import claim_statement
 from sealkit.app import Runtime
+from sealkit.sql import driver_sql
 from sealkit.testing import auth, live_server, unique
 from sealkit.types import utcnow
 
@@ -91,9 +92,10 @@ async def test_the_claim_is_served_by_the_pool_index_without_a_sort(app: FastAPI
     order, so the claim reads the head of the index whatever the pool's size."""
     runtime: Runtime = app.state.runtime
     for types in (None, ["some-type"]):
-        compiled = claim_update(typed=types is not None).compile(dialect=runtime.db.engine.dialect)
-        values = compiled.construct_params({"p_agent": "agent", "p_now": utcnow(), "p_types": types})
-        arguments = ", ".join(_sql_literal(values[name]) for name in compiled.positiontup or ())
+        # the very statement and SQL text claim_at_once sends (with its timeline CTE), not a look-alike
+        params = {"p_agent": "agent", "p_now": utcnow(), "p_types": types or []}
+        sql, *values = driver_sql(claim_statement(typed=types is not None, postgres=True), params)
+        arguments = ", ".join(_sql_literal(value) for value in values)
         async with runtime.db.engine.connect() as conn:
             # asyncpg's simple protocol (no arguments), so PREPARE sees its own $n placeholders.
             driver = (await conn.get_raw_connection()).driver_connection
@@ -104,7 +106,7 @@ async def test_the_claim_is_served_by_the_pool_index_without_a_sort(app: FastAPI
                     "SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off;"
                     " SET LOCAL plan_cache_mode = force_generic_plan"
                 )
-                await driver.execute(f"PREPARE claim_probe AS {compiled}")
+                await driver.execute(f"PREPARE claim_probe AS {sql}")
                 try:
                     explain = await driver.fetch(f"EXPLAIN EXECUTE claim_probe({arguments})")
                 finally:

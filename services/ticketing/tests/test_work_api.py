@@ -15,12 +15,13 @@ from .helpers import SUPERVISOR, claim, claimed, is_problem, make_type, open_tic
 async def test_claim_takes_highest_priority_then_earliest_due(client: httpx.AsyncClient) -> None:
     kind = await make_type(client, default_priority=10)
     low = await open_ticket(client, kind, priority=10)
-    high_late = await open_ticket(client, kind, priority=80)
-    high_early = await open_ticket(client, kind, priority=80)
+    # equal priority and SLA: the ticket opened first is due first
+    high_due_early = await open_ticket(client, kind, priority=80)
+    high_due_late = await open_ticket(client, kind, priority=80)
+    assert datetime.fromisoformat(high_due_early["due_at"]) < datetime.fromisoformat(high_due_late["due_at"])
     agent = unique("agent")
     order = [(await claimed(client, agent, kind))["id"] for _ in range(3)]
-    # equal priority and SLA: the earlier-created ticket is due first
-    assert order == [high_late["id"], high_early["id"], low["id"]]
+    assert order == [high_due_early["id"], high_due_late["id"], low["id"]]
     assert (await claim(client, agent, kind)).status_code == 204
     first = await client.get(f"/v1/tickets/{order[0]}", headers=auth(agent, "agent"))
     assert (first.json()["status"], first.json()["assignee"]) == ("assigned", agent)

@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import httpx
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -15,10 +15,15 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from sealkit.auth import TokenVerifier
 from sealkit.db import Database, Timeouts, service_database_url
 from sealkit.dispatcher import Dispatcher
-from sealkit.events import Handler, events_router
+from sealkit.events import EventHandler, events_router
 from sealkit.http import make_http_client
 from sealkit.input_guard import refuse_nul_bytes
 from sealkit.jsonutil import FastJSONResponse
+
+# re-exported: a service's workers take the loop from here, with the Runtime (it lives in loops.py so
+# that outbox.py can use it without importing the app)
+from sealkit.loops import being_cancelled as being_cancelled
+from sealkit.loops import periodic as periodic
 from sealkit.observability import ObservabilityMiddleware, configure_logging, health_router
 from sealkit.outbound import CheckedTransport, OutboundPolicy, bind_outbound_policy
 from sealkit.outbox import DeliveryHook, Outbox, dead_letter_router
@@ -27,6 +32,8 @@ from sealkit.settings import ServiceSettings
 
 log = logging.getLogger("sealkit.app")
 OUTBOUND_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+ExtraT = TypeVar("ExtraT")
 
 
 @dataclass
@@ -38,6 +45,20 @@ class Runtime:
     http: httpx.AsyncClient
     outbox: Outbox
     extras: dict[str, Any] = field(default_factory=dict)
+
+    def settings_as(self, kind: type[SettingsT]) -> SettingsT:
+        """The settings as the service's own class (its factory passes one). A runtime built with other
+        settings is a wiring mistake, so it raises rather than let a caller fall back to a default."""
+        if not isinstance(self.settings, kind):
+            raise TypeError(f"this runtime carries {type(self.settings).__name__}, not {kind.__name__}")
+        return self.settings
+
+    def extra_as(self, name: str, kind: type[ExtraT]) -> ExtraT:
+        """`extras[name]` (what the service's on_startup put there), checked to be a `kind`."""
+        value = self.extras.get(name)
+        if not isinstance(value, kind):
+            raise TypeError(f"runtime extra {name!r} is {type(value).__name__}, not {kind.__name__}")
+        return value
 
 
 Worker = Callable[[Runtime], Awaitable[None]]
@@ -67,20 +88,6 @@ async def _outbox_dependency(request: Request) -> Outbox:
 OutboxDep = Annotated[Outbox, Depends(_outbox_dependency)]
 
 
-async def periodic(name: str, interval: float, step: Callable[[], Awaitable[int | None]]) -> None:
-    """Run `step` forever; a step that did a full batch runs again at once, errors are logged and survived."""
-    while True:
-        try:
-            busy = await step()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("worker %s failed a round", name)
-            busy = None
-        if not busy:
-            await asyncio.sleep(interval)
-
-
 def create_service_app(
     *,
     service: str,
@@ -88,7 +95,7 @@ def create_service_app(
     description: str,
     settings: ServiceSettings,
     routers: Iterable[APIRouter],
-    event_handlers: Mapping[str, Handler] | None = None,
+    event_handlers: Iterable[EventHandler[Any]] = (),
     delivery_hooks: Mapping[str, DeliveryHook] | None = None,
     workers: Iterable[Worker] = (),
     on_startup: Callable[[Runtime], Awaitable[None]] | None = None,
@@ -167,7 +174,7 @@ def create_service_app(
     app.add_middleware(ObservabilityMiddleware, service=service, max_body_bytes=settings.max_body_bytes)
     app.include_router(health_router())
     app.include_router(dead_letter_router())
-    app.include_router(events_router(event_handlers or {}))
+    app.include_router(events_router(event_handlers))
     for router in routers:
         app.include_router(router)
     return app

@@ -28,6 +28,9 @@ from sealkit.jsonutil import dumps, loads
 log = logging.getLogger("sealkit.db")
 
 
+CONNECT_TIMEOUT_SECONDS = 5.0  # asyncpg's own default is 60 s
+
+
 @dataclass(frozen=True)
 class Timeouts:
     """How long a request waits for the database before it is told 503 (issue 10: a database that hangs
@@ -37,7 +40,7 @@ class Timeouts:
     link); `acquire`: waiting for a pooled connection when all are busy.
     """
 
-    connect: float = 5.0
+    connect: float = CONNECT_TIMEOUT_SECONDS
     command: float = 10.0
     acquire: float = 5.0
 
@@ -93,13 +96,29 @@ def service_database_url(base_url: str | None, service: str, sqlite_dir: str = "
     return url.set(database=f"{url.database or 'sealflow'}_{name}").render_as_string(hide_password=False)
 
 
-async def ensure_database(url: str, *, connect_timeout: float = 5.0) -> None:
+async def ensure_database(url: str, *, connect_timeout: float = CONNECT_TIMEOUT_SECONDS) -> None:
     """Create the service's database (PostgreSQL) or its folder (SQLite) when missing."""
     parsed = make_url(url)
     if parsed.drivername.startswith("sqlite"):
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         return
+    async with server_connection(url, connect_timeout=connect_timeout) as conn:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", parsed.database)
+        if not exists:
+            try:
+                await conn.execute(f'CREATE DATABASE "{parsed.database}"')
+                log.info("created database %s", parsed.database)
+            except asyncpg.DuplicateDatabaseError:
+                pass  # another replica created it first
+
+
+@asynccontextmanager
+async def server_connection(
+    url: str, *, connect_timeout: float = CONNECT_TIMEOUT_SECONDS
+) -> AsyncIterator[asyncpg.Connection]:
+    """A connection to the maintenance database of `url`'s server, for CREATE and DROP DATABASE."""
+    parsed = make_url(url)
     conn = await asyncpg.connect(
         host=parsed.host,
         port=parsed.port,
@@ -109,13 +128,7 @@ async def ensure_database(url: str, *, connect_timeout: float = 5.0) -> None:
         timeout=connect_timeout,
     )
     try:
-        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", parsed.database)
-        if not exists:
-            try:
-                await conn.execute(f'CREATE DATABASE "{parsed.database}"')
-                log.info("created database %s", parsed.database)
-            except asyncpg.DuplicateDatabaseError:
-                pass  # another replica created it first
+        yield conn
     finally:
         await conn.close()
 

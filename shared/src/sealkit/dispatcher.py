@@ -17,7 +17,6 @@ records delivery, a retry with exponential backoff, or a dead letter once the at
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -31,6 +30,7 @@ import httpx
 import sqlalchemy as sa
 
 from sealkit.db import Database
+from sealkit.loops import periodic
 from sealkit.outbound import OutboundRefused
 from sealkit.outbox import Delivery, DeliveryHook, Outbox
 from sealkit.signing import HEADER, sign
@@ -105,19 +105,14 @@ class Dispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def run_forever(self) -> None:
+        """Lease rows for free lanes; a round that leased some goes again at once, else it waits for a
+        commit's wakeup (a lane that finishes sets it too) or the poll."""
+
+        async def round_leased() -> bool:
+            return await self.run_once() > 0
+
         try:
-            while True:
-                try:
-                    leased = await self.run_once()
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("outbox dispatch round failed")
-                    leased = 0
-                if leased == 0:
-                    self.outbox.wakeup.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self.outbox.wakeup.wait(), self.poll)
+            await periodic("outbox", self.poll, round_leased, wakeup=self.outbox.wakeup)
         finally:
             for task in self._tasks:
                 task.cancel()

@@ -1,13 +1,15 @@
-"""Receiving events: `POST /v1/events` verifies the signature and applies each event id once."""
+"""Receiving events: `POST /v1/events` verifies the signature, validates the event's data against the
+contract its handler was registered with, and applies each event id once."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from fastapi import APIRouter, Request
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sealkit.contracts.base import Event
@@ -19,20 +21,47 @@ from sealkit.sql import insert_ignoring_conflicts
 from sealkit.tables import inbox_events
 from sealkit.types import utcnow
 
+if TYPE_CHECKING:  # app.py builds the intake from this module, so the import goes one way at run time
+    from sealkit.app import Runtime
+
 log = logging.getLogger("sealkit.events")
-Handler = Callable[[AsyncConnection, Event, Any], Awaitable[None]]
+C = TypeVar("C", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class EventHandler(Generic[C]):
+    """What a service does with one event type: `handle` gets the event's data already validated as
+    `contract`, in the intake's transaction, with the envelope (its id, its time) and the runtime."""
+
+    event_type: str
+    contract: type[C]
+    handle: Callable[[AsyncConnection, C, Event, Runtime], Awaitable[None]]
+    # the services whose events of this type are taken; empty: the type's producers in `PRODUCERS`
+    sources: frozenset[str] = frozenset()
+
+    def validate(self, event: Event) -> C:
+        try:
+            return self.contract.model_validate(event.data)
+        except ValidationError as exc:
+            raise Unprocessable(f"not a {self.event_type} body: {exc.errors()[0]['msg']}") from exc
 
 
 def events_router(
-    handlers: Mapping[str, Handler], producers: Mapping[str, frozenset[str]] = PRODUCERS
+    handlers: Iterable[EventHandler[Any]], producers: Mapping[str, frozenset[str]] = PRODUCERS
 ) -> APIRouter:
     """The intake for the event types this service consumes, each from the service that produces it.
 
     Any other type is refused (422), and so is a type from another source (403): a caller-given URL
-    pointed at our own intake delivers a genuinely signed event, but never one we act on.
-    A handler runs in the same transaction as the inbox row, so an event takes effect exactly once.
-    It receives the app's state as its third argument.
+    pointed at our own intake delivers a genuinely signed event, but never one we act on. An event
+    whose data does not meet its contract is refused (422) before anything is written, so the sender
+    can retry a corrected one under the same id. A handler runs in the same transaction as the inbox
+    row, so an event takes effect exactly once.
     """
+    by_type: dict[str, EventHandler[Any]] = {}
+    for handler in handlers:
+        if handler.event_type in by_type:
+            raise ValueError(f"two handlers for {handler.event_type}")
+        by_type[handler.event_type] = handler
     router = APIRouter(tags=["events"])
 
     @router.post("/v1/events", summary="Receive a signed event (service to service)")
@@ -44,13 +73,14 @@ def events_router(
             event = Event.model_validate_json(raw)
         except ValidationError as exc:
             raise Unprocessable(f"not an event envelope: {exc.errors()[0]['msg']}") from exc
-        handler = handlers.get(event.type)
+        handler = by_type.get(event.type)
         if handler is None:
             raise Unprocessable(
                 f"this service does not subscribe to {event.type!r} events", slug="not-subscribed"
             )
-        if event.source not in producers.get(event.type, ()):
+        if event.source not in (handler.sources or producers.get(event.type, frozenset())):
             raise Forbidden(f"{event.source!r} does not produce {event.type!r} events", slug="wrong-source")
+        data = handler.validate(event)
         inserted = await conn.execute(
             insert_ignoring_conflicts(
                 conn, inbox_events, {"event_id": event.id, "event_type": event.type, "received_at": utcnow()}
@@ -58,7 +88,7 @@ def events_router(
         )
         if inserted.first() is None:
             return {"status": "duplicate"}
-        await handler(conn, event, request.app.state)
+        await handler.handle(conn, data, event, request.app.state.runtime)
         return {"status": "processed"}
 
     return router

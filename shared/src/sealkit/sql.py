@@ -20,6 +20,19 @@ Rows = Sequence[AnyRow]
 AnySelect = sa.Select[*tuple[Any, ...]]
 
 
+async def insert(conn: AsyncConnection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert `rows` (all with the same keys) in one executemany; nothing at all when there are none."""
+    if rows:
+        await conn.execute(sa.insert(table), list(rows))
+
+
+def partial_index(name: str, *columns: Any, where: str) -> sa.Index:
+    """An index over the rows where `where` holds, on PostgreSQL and on SQLite alike (both need it said
+    once per dialect, and an index that is partial on one only would serve the other differently)."""
+    condition = sa.text(where)
+    return sa.Index(name, *columns, postgresql_where=condition, sqlite_where=condition)
+
+
 def insert_ignoring_conflicts(conn: AsyncConnection, table: sa.Table, values: dict[str, Any]) -> Any:
     """`INSERT … ON CONFLICT DO NOTHING` for the connection's dialect (statement, not yet executed)."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
@@ -114,11 +127,17 @@ async def fetch_on_driver(driver: Any, stmt: Any, params: dict[str, Any]) -> lis
     Values go to asyncpg as they are: aware datetimes, UUIDs, lists; JSON columns come back decoded by
     the hot pool's codecs. Column types' bind and result processors do not run.
     """
+    rows = await driver.fetch(*driver_sql(stmt, params))
+    return [dict(row) for row in rows]
+
+
+def driver_sql(stmt: Any, params: dict[str, Any]) -> tuple[Any, ...]:
+    """(SQL text, *positional arguments): exactly what `fetch_on_driver` sends to asyncpg for `stmt`, so
+    a test can EXPLAIN the statement a hot path runs rather than a look-alike."""
     cached = _driver_sql.get(id(stmt))
     if cached is None or cached[0] is not stmt:
         compiled = stmt.compile(dialect=_PG)
         cached = (stmt, compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params))
         _driver_sql[id(stmt)] = cached
     _, sql, names, defaults = cached
-    rows = await driver.fetch(sql, *(params[n] if n in params else defaults[n] for n in names))
-    return [dict(row) for row in rows]
+    return (sql, *(params[n] if n in params else defaults[n] for n in names))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from sealkit.sql import partial_index
 from sealkit.types import UTCDateTime
 
 metadata = sa.MetaData()
@@ -22,11 +23,10 @@ outbox = sa.Table(
     sa.Column("last_error", sa.Text),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("delivered_at", UTCDateTime),
-    sa.Index(
+    partial_index(
         "ix_outbox_due",
         "next_attempt_at",
-        postgresql_where=sa.text("status = 'pending'"),
-        sqlite_where=sa.text("status = 'pending'"),
+        where="status = 'pending'",
     ),
     sa.Index("ix_outbox_status", "status"),
 )

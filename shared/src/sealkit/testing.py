@@ -14,12 +14,11 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 import sqlalchemy as sa
@@ -29,7 +28,8 @@ from sqlalchemy.engine import make_url
 from starlette.responses import Response
 
 from sealkit.auth import mint_token
-from sealkit.db import Database, ensure_database, service_database_url
+from sealkit.db import Database, ensure_database, server_connection, service_database_url
+from sealkit.drift import schema_drift
 from sealkit.migrations import upgrade
 from sealkit.settings import DEV_EVENT_SECRET, DEV_JWT_SECRET
 
@@ -149,19 +149,57 @@ async def kit_database(metadata: sa.MetaData) -> AsyncIterator[Database]:
         await drop_suite_databases(base, "approval")
 
 
+async def _on_server(url: str, sql: str) -> None:
+    """Run one statement on the server of `url`, from its maintenance database (CREATE/DROP DATABASE)."""
+    async with server_connection(url) as conn:
+        await conn.execute(sql)
+
+
 async def drop_database(url: str) -> None:
-    parsed = make_url(url)
-    conn = await asyncpg.connect(
-        host=parsed.host,
-        port=parsed.port,
-        user=parsed.username,
-        password=parsed.password,
-        database="postgres",
-    )
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    await _on_server(url, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+
+class DatabaseTemplates:
+    """A migrated template database per service, made on first use; `clone` copies one into a new
+    database (`CREATE DATABASE … TEMPLATE`), which costs a file copy instead of a migration run.
+
+    For tests that check behaviour over the whole table (a claim of any type, a dispatch to an agent
+    who takes any type, everyone's list): in the session's shared database other tests' rows are there
+    too, so such a test could only assert on what it made itself."""
+
+    def __init__(self) -> None:
+        self._templates: dict[str, str] = {}
+        self._clones: list[str] = []
+        self._lock = asyncio.Lock()
+
+    async def template(self, service: str) -> str:
+        async with self._lock:
+            if service not in self._templates:
+                url = await create_test_database(service)
+                # nobody may connect to it: a connection would make the next CREATE … TEMPLATE fail
+                name = make_url(url).database
+                await _on_server(url, f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+                self._templates[service] = url
+            return self._templates[service]
+
+    async def clone(self, service: str) -> str:
+        """A new database for `service`, migrated to head and empty; dropped by `drop_all`."""
+        template = make_url(await self.template(service))
+        url = template.set(database=f"sftest_{uuid.uuid4().hex[:12]}_{service.replace('-', '_')}")
+        rendered = url.render_as_string(hide_password=False)
+        await _on_server(rendered, f'CREATE DATABASE "{url.database}" TEMPLATE "{template.database}"')
+        self._clones.append(rendered)
+        return rendered
+
+    async def drop(self, url: str) -> None:
+        await drop_database(url)
+        self._clones.remove(url)
+
+    async def drop_all(self) -> None:
+        for url in [*self._clones, *self._templates.values()]:
+            await drop_database(url)
+        self._clones.clear()
+        self._templates.clear()
 
 
 @contextlib.asynccontextmanager
@@ -300,6 +338,40 @@ class ServiceProcess:
 @pytest.fixture(scope="session")
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(scope="session")
+async def database_templates() -> AsyncIterator[DatabaseTemplates]:
+    templates = DatabaseTemplates()
+    try:
+        yield templates
+    finally:
+        await templates.drop_all()
+
+
+OwnDatabase = Callable[[str], Awaitable[str]]
+
+
+@pytest.fixture
+async def own_database(database_templates: DatabaseTemplates) -> AsyncIterator[OwnDatabase]:
+    """`await own_database("ticketing")`: the URL of a database only this test uses, migrated and empty
+    (cloned from the session's template), dropped when the test ends."""
+    made: list[str] = []
+
+    async def make(service: str) -> str:
+        url = await database_templates.clone(service)
+        made.append(url)
+        return url
+
+    yield make
+    for url in made:
+        await database_templates.drop(url)
+
+
+async def assert_no_drift(own_database: OwnDatabase, service: str, metadata: sa.MetaData) -> None:
+    """The drift check each service runs: its models.py and its Alembic history describe one schema."""
+    drift = await schema_drift(await own_database(service), metadata)
+    assert drift == [], f"{service}: models.py and the migrations disagree; add a migration for: {drift}"
 
 
 @pytest.fixture

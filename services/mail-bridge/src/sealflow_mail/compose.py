@@ -15,9 +15,13 @@ from sealflow_mail.domain import MailKind
 
 APPROVE_WORD = "同意 / APPROVE"
 REJECT_WORD = "驳回 / REJECT"
-INSTRUCTIONS_ZH = "请直接回复本邮件：第一行写「同意」或「驳回」，其后的内容将作为审批意见。"
+INSTRUCTIONS_ZH = (
+    "请直接回复本邮件：第一行只写「同意」或「驳回」，或在其后加冒号写明理由（如「驳回：金额超过部门预算」）；"
+    "下面各行将作为审批意见。"
+)
 INSTRUCTIONS_EN = (
-    "Reply to this mail with APPROVE or REJECT on the first line; anything after it is your comment."
+    "Reply to this mail with APPROVE or REJECT alone on the first line, or followed by a colon and your "
+    "reason (e.g. “REJECT: not this quarter”); the lines below it are your comment."
 )
 _MAX_FIELD = 500
 
@@ -33,7 +37,9 @@ class Headers:
     references: str | None = None
 
 
-def subject_for(kind: MailKind, title: str) -> str:
+def subject_for(kind: MailKind, title: str, language: str | None = None) -> str:
+    if kind == "confirmation" and language in _CONFIRMATION:
+        return f"[{_CONFIRMATION[language]['subject']}] {title}"
     return {
         "task": f"[审批 Approval] {title}",
         "reminder": f"[提醒 Reminder] {title}",
@@ -128,20 +134,68 @@ The reply works once, until {esc(str(payload.get("expires_at", "")))}. Only repl
 """
 
 
+# The confirmation, in the language the approver replied in, so that a misreading shows at once.
+_CONFIRMATION: dict[str, dict[str, str]] = {
+    "zh": {
+        "subject": "已记录",
+        "recorded": "您对「{title}」的审批决定已记录：{decision}。",
+        "approve": "同意",
+        "reject": "驳回",
+        "comment": "记录的意见：",
+        "no_comment": "未记录意见。",
+        "status": "申请状态：{status}",
+        "approved": "已通过",
+        "rejected": "已驳回",
+        "withdrawn": "已撤回",
+        "final": "审批决定一经记录便不能更改；如这不是您的本意，请立即联系申请人或管理员。",
+    },
+    "en": {
+        "subject": "Recorded",
+        "recorded": "Your decision on “{title}” was recorded: {decision}.",
+        "approve": "APPROVED",
+        "reject": "REJECTED",
+        "comment": "Comment recorded:",
+        "no_comment": "No comment was recorded.",
+        "status": "Request status: {status}",
+        "approved": "approved",
+        "rejected": "rejected",
+        "withdrawn": "withdrawn",
+        "final": "A recorded decision cannot be changed; if this is not what you meant, contact the "
+        "applicant or an administrator now.",
+    },
+}
+
+
+def _confirmation_lines(language: str, payload: Mapping[str, Any]) -> list[str]:
+    words = _CONFIRMATION[language]
+    decision = words["approve"] if payload.get("decision") == "approve" else words["reject"]
+    lines = [words["recorded"].format(title=payload.get("title", ""), decision=decision), ""]
+    comment = payload.get("comment")
+    if comment:
+        lines += [words["comment"], *(f"  {line}" for line in str(comment).splitlines()), ""]
+    else:
+        lines += [words["no_comment"], ""]
+    status = payload.get("request_status")
+    if status and status != "pending":
+        lines += [words["status"].format(status=words.get(status, status)), ""]
+    return [*lines, words["final"]]
+
+
+def confirmation_text(payload: Mapping[str, Any]) -> str:
+    """What was recorded: the decision and the comment, in the replier's language (both when unknown)."""
+    language = payload.get("language")
+    if language in _CONFIRMATION:
+        return "\n".join(_confirmation_lines(language, payload)) + "\n"
+    return (
+        "\n".join([*_confirmation_lines("zh", payload), "", "—", "", *_confirmation_lines("en", payload)])
+        + "\n"
+    )
+
+
 def _notice_text(kind: MailKind, payload: Mapping[str, Any]) -> str:
     title = payload.get("title", "")
     if kind == "confirmation":
-        decision = payload.get("decision")
-        zh, en = ("同意", "approved") if decision == "approve" else ("驳回", "rejected")
-        lines = [
-            f"您对「{title}」的审批意见已记录：{zh}。",
-            f"Your decision on “{title}” was recorded: {en}.",
-        ]
-        if payload.get("comment"):
-            lines += ["", f"意见 Comment: {payload['comment']}"]
-        if payload.get("request_status") and payload["request_status"] != "pending":
-            lines += ["", f"申请状态 Request status: {payload['request_status']}"]
-        return "\n".join(lines) + "\n"
+        return confirmation_text(payload)
     if kind == "settled":
         return (
             f"「{title}」已处理完毕，无需再回复；您的这封回复未被采用。\n"
@@ -154,6 +208,7 @@ def _notice_text(kind: MailKind, payload: Mapping[str, Any]) -> str:
         "We could not read a decision in your reply.\n\n"
         f"{INSTRUCTIONS_ZH}\n{INSTRUCTIONS_EN}\n\n"
         "例如 For example:\n\n  同意 APPROVE\n  预算已确认 / budget confirmed\n\n"
+        "或 or:\n\n  驳回：金额超过部门预算 / REJECT: over the department budget\n\n"
         "审批仍在等待您的决定 / The task is still waiting for your decision.\n"
     )
 

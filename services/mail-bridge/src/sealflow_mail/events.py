@@ -1,45 +1,32 @@
 """Event intake: `approval.task.created` and `approval.task.reminder` open a context and queue its mail,
-in the intake's transaction (so each event id takes effect once)."""
+in the intake's transaction (so each event id takes effect once). The kit has validated each event's data
+against its contract before these run."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sealflow_mail import service
-from sealflow_mail.workers import settings_of
+from sealflow_mail.config import MailSettings
 from sealkit.app import Runtime
 from sealkit.contracts.approval import TASK_CREATED, TASK_REMINDER, TaskCreated, TaskReminder
 from sealkit.contracts.base import Event
-from sealkit.events import Handler
-from sealkit.problems import Unprocessable
+from sealkit.events import EventHandler
 
 
-def _runtime(state: Any) -> tuple[Runtime, service.Wakeups]:
-    runtime: Runtime = state.runtime
-    wakeups = runtime.extras["wakeups"]
-    assert isinstance(wakeups, service.Wakeups)
-    return runtime, wakeups
+async def task_created(conn: AsyncConnection, data: TaskCreated, _: Event, runtime: Runtime) -> None:
+    wakeups = runtime.extra_as("wakeups", service.Wakeups)
+    await service.on_task_created(conn, wakeups, runtime.settings_as(MailSettings), data)
 
 
-async def task_created(conn: AsyncConnection, event: Event, state: Any) -> None:
-    runtime, wakeups = _runtime(state)
-    try:
-        data = TaskCreated.model_validate(event.data)
-    except ValidationError as exc:
-        raise Unprocessable(f"not a {TASK_CREATED} body: {exc.errors()[0]['msg']}") from exc
-    await service.on_task_created(conn, wakeups, settings_of(runtime), data)
+async def task_reminder(conn: AsyncConnection, data: TaskReminder, _: Event, runtime: Runtime) -> None:
+    wakeups = runtime.extra_as("wakeups", service.Wakeups)
+    await service.on_task_reminder(conn, wakeups, runtime.settings_as(MailSettings), data)
 
 
-async def task_reminder(conn: AsyncConnection, event: Event, state: Any) -> None:
-    runtime, wakeups = _runtime(state)
-    try:
-        data = TaskReminder.model_validate(event.data)
-    except ValidationError as exc:
-        raise Unprocessable(f"not a {TASK_REMINDER} body: {exc.errors()[0]['msg']}") from exc
-    await service.on_task_reminder(conn, wakeups, settings_of(runtime), data)
-
-
-HANDLERS: dict[str, Handler] = {TASK_CREATED: task_created, TASK_REMINDER: task_reminder}
+HANDLERS: list[EventHandler[Any]] = [
+    EventHandler(TASK_CREATED, TaskCreated, task_created),
+    EventHandler(TASK_REMINDER, TaskReminder, task_reminder),
+]

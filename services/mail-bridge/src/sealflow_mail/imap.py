@@ -27,8 +27,8 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from sealflow_mail import repository as repo
 from sealflow_mail.config import ImapConfig, MailSettings
-from sealflow_mail.service import cancelled
 from sealflow_mail.submit import Pipeline
+from sealkit.app import being_cancelled
 from sealkit.db import Database
 
 log = logging.getLogger("sealflow_mail.imap")
@@ -159,7 +159,7 @@ class ImapListener:
                         continue
                     await self._session()
             except Exception as exc:
-                if cancelled():
+                if being_cancelled():
                     raise asyncio.CancelledError from None
                 log.warning(
                     "IMAP session on %s:%d ended: %s: %s",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from sealkit.sql import partial_index
 from sealkit.types import JSONType, UTCDateTime
 
 metadata = sa.MetaData()
@@ -51,11 +52,10 @@ outbound = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("sent_at", UTCDateTime),
     sa.Column("raw", sa.Text),  # local mode only: the message as the local sink keeps it
-    sa.Index(
+    partial_index(
         "ix_mail_outbound_due",
         "next_attempt_at",
-        postgresql_where=sa.text("status = 'pending'"),
-        sqlite_where=sa.text("status = 'pending'"),
+        where="status = 'pending'",
     ),
     sa.Index("ix_mail_outbound_created", "created_at", "id"),
     sa.Index("ix_mail_outbound_task", "task_id"),
@@ -78,15 +78,15 @@ inbound = sa.Table(
     sa.Column("detail", sa.Text),
     sa.Column("decision", sa.String(8)),
     sa.Column("comment", sa.Text),
+    sa.Column("language", sa.String(8)),  # the replier's: "zh", "en", or NULL (both), for the confirmation
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("next_attempt_at", UTCDateTime),
     sa.Column("processed_at", UTCDateTime),
     sa.Index("ix_mail_inbound_received", "received_at", "id"),
-    sa.Index(
+    partial_index(
         "ix_mail_inbound_due",
         "next_attempt_at",
-        postgresql_where=sa.text("outcome IS NULL"),
-        sqlite_where=sa.text("outcome IS NULL"),
+        where="outcome IS NULL",
     ),
 )
 

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 
 from sealflow_mail.domain import dmarc_passes, plausible_tokens, sender_address, token_hash
 from sealflow_mail.parsing import (
-    extract_text,
+    Language,
     header_token_candidates,
     is_auto_reply,
-    parse_decision,
     parse_message,
-    strip_quoted,
+    read_reply,
 )
 from sealflow_mail.parsing.headers import header_values
 
@@ -30,6 +29,7 @@ class Reading:
     decision: str | None
     comment: str | None
     dmarc_ok: bool
+    language: Language | None = None  # the replier's language (None: both), for the confirmation
 
     def matched_token(self, hashes: list[str], wanted: str) -> str | None:
         for token, digest in zip(self.tokens, hashes, strict=True):
@@ -44,10 +44,11 @@ def read_mail(raw: bytes, *, trusted_authserv_id: str | None = None) -> Reading:
     message_ids = header_values(msg, "Message-ID")
     subjects = header_values(msg, "Subject")
     try:
-        decision, comment = parse_decision(strip_quoted(extract_text(msg)))
+        reply = read_reply(msg)
+        decision, comment, language = reply.decision, reply.comment, reply.language
     except Exception:  # a parser bug must end as "unparseable" plus a help mail, never a stuck mailbox
         log.exception("could not parse a reply's text")
-        decision, comment = None, None
+        decision, comment, language = None, None, None
     return Reading(
         raw=raw,
         message_id=message_ids[0].strip() if message_ids else None,
@@ -59,6 +60,7 @@ def read_mail(raw: bytes, *, trusted_authserv_id: str | None = None) -> Reading:
         comment=comment,
         dmarc_ok=bool(trusted_authserv_id)
         and dmarc_passes(header_values(msg, "Authentication-Results"), trusted_authserv_id or ""),
+        language=language,
     )
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sealflow_mail.models import contexts, imap_state, inbound, notice_limits, outbound, seen_messages
-from sealkit.pagination import decode_cursor
+from sealkit.pagination import newest_first
 from sealkit.sql import AnyRow, AnySelect, Rows, for_update, insert_ignoring_conflicts
 
 
@@ -214,13 +214,6 @@ async def _insert_imap_state(conn: AsyncConnection, values: dict[str, Any]) -> b
 # --- admin lists ----------------------------------------------------------------------------------
 
 
-def _after_cursor(stmt: AnySelect, at_col: Any, id_col: Any, cursor: str | None) -> AnySelect:
-    if not cursor:
-        return stmt
-    at, row_id = decode_cursor(cursor)
-    return stmt.where(sa.or_(at_col < at, sa.and_(at_col == at, id_col < row_id)))
-
-
 async def list_outbound(
     conn: AsyncConnection,
     *,
@@ -240,9 +233,8 @@ async def list_outbound(
         stmt = stmt.where(outbound.c.kind == kind)
     if status:
         stmt = stmt.where(outbound.c.status == status)
-    stmt = _after_cursor(stmt, outbound.c.created_at, outbound.c.id, cursor)
-    order = (outbound.c.created_at.desc(), outbound.c.id.desc())
-    return (await conn.execute(stmt.order_by(*order).limit(limit + 1))).all()
+    stmt = newest_first(stmt, outbound.c.created_at, outbound.c.id, cursor=cursor, limit=limit)
+    return (await conn.execute(stmt)).all()
 
 
 async def get_outbound(conn: AsyncConnection, mail_id: UUID) -> AnyRow | None:
@@ -265,6 +257,5 @@ async def list_inbound(
         stmt = stmt.where(inbound.c.outcome == outcome)
     if sender:
         stmt = stmt.where(inbound.c.from_address == sender.strip().lower())
-    stmt = _after_cursor(stmt, inbound.c.received_at, inbound.c.id, cursor)
-    order = (inbound.c.received_at.desc(), inbound.c.id.desc())
-    return (await conn.execute(stmt.order_by(*order).limit(limit + 1))).all()
+    stmt = newest_first(stmt, inbound.c.received_at, inbound.c.id, cursor=cursor, limit=limit)
+    return (await conn.execute(stmt)).all()

@@ -12,7 +12,7 @@ from sealflow_mail.domain import Outcome
 from sealflow_mail.schemas import InboundMail, OutboundMail
 from sealkit.auth import require_roles
 from sealkit.db import DbConn
-from sealkit.pagination import Page, clamp_limit, encode_cursor
+from sealkit.pagination import Page, clamp_limit, page_of
 from sealkit.problems import NotFound
 
 router = APIRouter(prefix="/v1/mail", tags=["mail"], dependencies=[Depends(require_roles("admin"))])
@@ -32,12 +32,7 @@ async def list_outbound(
     rows = await repo.list_outbound(
         conn, task_id=task_id, to=to, kind=kind, status=status, cursor=cursor, limit=limit
     )
-    items = [OutboundMail.model_validate(r) for r in rows[:limit]]
-    last = items[-1] if items else None
-    return Page(
-        items=items,
-        next_cursor=encode_cursor(last.created_at, last.id) if last and len(rows) > limit else None,
-    )
+    return page_of(rows, limit, OutboundMail.model_validate, lambda m: (m.created_at, m.id))
 
 
 @router.get("/outbound/{mail_id}", response_model=OutboundMail, summary="One outgoing mail")
@@ -61,9 +56,4 @@ async def list_inbound(
     rows = await repo.list_inbound(
         conn, task_id=task_id, outcome=outcome, sender=sender, cursor=cursor, limit=limit
     )
-    items = [InboundMail.model_validate(r) for r in rows[:limit]]
-    last = items[-1] if items else None
-    return Page(
-        items=items,
-        next_cursor=encode_cursor(last.received_at, last.id) if last and len(rows) > limit else None,
-    )
+    return page_of(rows, limit, InboundMail.model_validate, lambda m: (m.received_at, m.id))

@@ -4,7 +4,6 @@ so any number of replicas share the queue and a mail is sent once unless a proce
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import random
@@ -18,7 +17,8 @@ from sealflow_mail import repository as repo
 from sealflow_mail.compose import Headers, render
 from sealflow_mail.config import MailSettings, SmtpConfig, split_address
 from sealflow_mail.domain import notice_message_id, plus_address, token_message_id
-from sealflow_mail.service import Wakeups, cancelled
+from sealflow_mail.service import Wakeups
+from sealkit.app import periodic
 from sealkit.db import Database
 from sealkit.sql import AnyRow
 from sealkit.types import utcnow
@@ -54,18 +54,12 @@ class Sender:
         self.smtp: SmtpConfig | None = settings.smtp
 
     async def run_forever(self) -> None:
-        while True:
-            try:
-                done = await self.run_once()
-            except Exception:
-                if cancelled():
-                    raise asyncio.CancelledError from None
-                log.exception("mail sender round failed")
-                done = 0
-            if done < self.settings.sender_batch:
-                self.wakeups.sender.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wakeups.sender.wait(), self.settings.sender_poll_seconds)
+        """Send due mail; a full batch goes again at once, else it waits for a queued mail or the poll."""
+
+        async def full_round() -> bool:
+            return await self.run_once() >= self.settings.sender_batch
+
+        await periodic("sender", self.settings.sender_poll_seconds, full_round, wakeup=self.wakeups.sender)
 
     async def run_once(self) -> int:
         async with self.db.transaction() as conn:

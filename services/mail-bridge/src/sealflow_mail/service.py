@@ -39,13 +39,6 @@ MAX_COMMENT = 4000
 SUBMIT_LEASE = timedelta(seconds=60)
 
 
-def cancelled() -> bool:
-    """True when this task was asked to stop, even if the CancelledError turned into another error
-    on its way out (SQLAlchemy's pool can raise MissingGreenlet while a connection is being returned)."""
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
-
-
 class Wakeups:
     """Wakes the sender as soon as a queued mail commits."""
 
@@ -70,7 +63,7 @@ def _mail_row(
         "id": uuid.uuid4(),
         "kind": kind,
         "to_address": to,
-        "subject": subject_for(kind, title)[:400],
+        "subject": subject_for(kind, title, payload.get("language"))[:400],
         "task_id": task_id,
         "context_id": context_id,
         "inbound_id": inbound_id,
@@ -214,6 +207,7 @@ async def receive(
         "subject": storable(reading.subject, 400),
         "decision": reading.decision,
         "comment": storable(reading.comment, MAX_COMMENT),
+        "language": reading.language,
         "processed_at": now,
     }
     hashes = [token_hash(t) for t in reading.tokens]
@@ -240,7 +234,10 @@ async def receive(
         return Received(inbound_id, "reused", "replayed Message-ID")
     outcome, detail = judged.outcome, judged.detail
     if outcome is None and reading.decision is None:
-        outcome, detail = "unparseable", "no 同意/APPROVE or 驳回/REJECT keyword on the first line"
+        outcome, detail = (
+            "unparseable",
+            "the first line is not a decision: 同意/APPROVE or 驳回/REJECT alone, or with a separator and a reason",
+        )
     if (
         outcome is None
         and context is not None

@@ -6,9 +6,10 @@ import asyncio
 import logging
 import random
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 import httpx
@@ -17,8 +18,8 @@ from sealflow_mail import repository as repo
 from sealflow_mail.config import MailSettings
 from sealflow_mail.domain import Outcome, idempotency_key, reply_reference, storable
 from sealflow_mail.reading import Reading, read_mail
-from sealflow_mail.service import SUBMIT_LEASE, Received, Wakeups, cancelled, queue_notice, receive
-from sealkit.app import Runtime
+from sealflow_mail.service import SUBMIT_LEASE, Received, Wakeups, queue_notice, receive
+from sealkit.app import Runtime, being_cancelled
 from sealkit.auth import service_token
 from sealkit.contracts.approval import DecisionSubmission
 from sealkit.db import Database
@@ -36,6 +37,20 @@ class Answer:
     result: Result
     detail: str
     request_status: str | None = None
+    # The task as approval recorded it (200 answers): what the confirmation mail tells the approver.
+    recorded: Mapping[str, Any] | None = None
+
+
+_RECORDED_DECISIONS = {"approved": "approve", "rejected": "reject"}
+
+
+def recorded_decision(row: AnyRow, answer: Answer) -> tuple[str, str | None]:
+    """The decision and comment approval recorded, else the ones submitted (an answer without the task)."""
+    task = answer.recorded
+    if not task or task.get("status") not in _RECORDED_DECISIONS:
+        return row.decision, row.comment
+    comment = task.get("comment")
+    return _RECORDED_DECISIONS[task["status"]], comment if isinstance(comment, str) and comment else None
 
 
 class ApprovalClient:
@@ -75,7 +90,13 @@ def _answer(response: httpx.Response) -> Answer:
         data = {}
     detail = str(data.get("detail") or response.text[:300]) if isinstance(data, dict) else response.text[:300]
     if status == 200:
-        return Answer("applied", "decision recorded", str(data.get("request_status") or ""))
+        task = data.get("task") if isinstance(data, dict) else None
+        return Answer(
+            "applied",
+            "decision recorded",
+            str(data.get("request_status") or ""),
+            recorded=task if isinstance(task, dict) else None,
+        )
     slug = str(data.get("type", "")).rsplit("/", 1)[-1] if isinstance(data, dict) else ""
     if status == 409:
         if slug == "idempotency-key-reused":
@@ -107,9 +128,7 @@ class Pipeline:
 
     @classmethod
     def of(cls, runtime: Runtime) -> Pipeline:
-        pipeline = runtime.extras.get("pipeline")
-        assert isinstance(pipeline, Pipeline)
-        return pipeline
+        return runtime.extra_as("pipeline", Pipeline)
 
     async def process(
         self,
@@ -143,7 +162,7 @@ class Pipeline:
         try:
             await self.submit(inbound_id)
         except Exception:
-            if cancelled():
+            if being_cancelled():
                 raise asyncio.CancelledError from None
             log.exception("submitting inbound mail %s failed; the retry worker will take it", inbound_id)
 
@@ -205,10 +224,12 @@ class Pipeline:
                 # Nothing was recorded: the approver may try again with the same mail's token.
                 await repo.release_context(conn, row.context_id)
             elif outcome == "applied":
+                decision, comment = recorded_decision(row, answer)
                 extra = {
-                    "decision": row.decision,
-                    "comment": row.comment,
+                    "decision": decision,
+                    "comment": comment,
                     "request_status": answer.request_status,
+                    "language": row.language,
                 }
                 await queue_notice(
                     conn,

@@ -5,42 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 
 from sealflow_mail.config import MailSettings
 from sealflow_mail.imap import ImapListener
 from sealflow_mail.listener import start_listener
 from sealflow_mail.sender import Sender
-from sealflow_mail.service import Wakeups, cancelled
+from sealflow_mail.service import Wakeups
 from sealflow_mail.submit import ApprovalClient, Pipeline
-from sealkit.app import Runtime
+from sealkit.app import Runtime, periodic
 
 log = logging.getLogger("sealflow_mail.workers")
 
 
-async def forever(name: str, interval: float, step: Callable[[], Awaitable[int]]) -> None:
-    """Like sealkit's `periodic`, but a cancellation always ends the loop."""
-    while True:
-        try:
-            busy = await step()
-        except Exception:
-            if cancelled():
-                raise asyncio.CancelledError from None
-            log.exception("worker %s failed a round", name)
-            busy = 0
-        if not busy:
-            await asyncio.sleep(interval)
-
-
-def settings_of(runtime: Runtime) -> MailSettings:
-    settings = runtime.settings
-    assert isinstance(settings, MailSettings)
-    return settings
-
-
 async def prepare(runtime: Runtime) -> None:
     """on_startup: validate the mail configuration and build the pipeline the handlers and workers share."""
-    settings = settings_of(runtime)
+    settings = runtime.settings_as(MailSettings)
     settings.check()
     wakeups = Wakeups()
     runtime.extras["wakeups"] = wakeups
@@ -50,11 +29,11 @@ async def prepare(runtime: Runtime) -> None:
 
 
 async def mail_workers(runtime: Runtime) -> None:
-    settings = settings_of(runtime)
+    settings = runtime.settings_as(MailSettings)
     pipeline = Pipeline.of(runtime)
     jobs = [
         Sender(runtime.db, settings, pipeline.wakeups).run_forever(),
-        forever("submit-retry", settings.submit_retry_seconds, pipeline.retry_due),
+        periodic("submit-retry", settings.submit_retry_seconds, pipeline.retry_due),
     ]
     imap = settings.imap
     if imap is not None:

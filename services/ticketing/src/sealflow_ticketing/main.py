@@ -9,7 +9,8 @@ from sealflow_ticketing.config import TicketingSettings
 from sealflow_ticketing.router import router
 from sealflow_ticketing.workers import timers
 from sealkit.app import create_service_app
-from sealkit.contracts.ticketing import TICKET_CALLBACK, TICKET_REQUESTED
+from sealkit.contracts.ticketing import TICKET_CALLBACK, TICKET_REQUESTED, TicketRequested
+from sealkit.events import EventHandler
 
 SERVICE = "ticketing"
 
@@ -22,7 +23,7 @@ def create_app(settings: TicketingSettings | None = None, *, database_url: str |
         "results, feedback, automatic dispatch and agent KPIs.",
         settings=settings or TicketingSettings(),
         routers=[router],
-        event_handlers={TICKET_REQUESTED: service.on_ticket_requested},
+        event_handlers=[EventHandler(TICKET_REQUESTED, TicketRequested, service.on_ticket_requested)],
         delivery_hooks={TICKET_CALLBACK: service.on_callback_delivery},
         workers=[timers],
         database_url=database_url,

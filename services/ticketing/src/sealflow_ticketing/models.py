@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from sealkit.sql import partial_index
 from sealkit.types import JSONType, UTCDateTime
 
 metadata = sa.MetaData()
@@ -61,34 +62,30 @@ tickets = sa.Table(
     sa.Column("feedback_comment", sa.Text),
     sa.Column("callback", JSONType),  # the callback's outcome, as reported to the requester
     # The pool: the claim walks this index in claim order and stops at the first row it can lock.
-    sa.Index(
+    partial_index(
         "ix_tickets_pool",
         sa.text("priority DESC"),
         "due_at",
         "created_at",
-        postgresql_where=sa.text("status = 'queued'"),
-        sqlite_where=sa.text("status = 'queued'"),
+        where="status = 'queued'",
     ),
-    sa.Index(
+    partial_index(
         "ix_tickets_pool_type",
         "type_key",
         sa.text("priority DESC"),
         "due_at",
         "created_at",
-        postgresql_where=sa.text("status = 'queued'"),
-        sqlite_where=sa.text("status = 'queued'"),
+        where="status = 'queued'",
     ),
-    sa.Index(
+    partial_index(
         "ix_tickets_due",
         "due_at",
-        postgresql_where=sa.text("NOT overdue AND status IN ('callback_pending', 'queued', 'assigned')"),
-        sqlite_where=sa.text("NOT overdue AND status IN ('callback_pending', 'queued', 'assigned')"),
+        where="NOT overdue AND status IN ('callback_pending', 'queued', 'assigned')",
     ),
-    sa.Index(
+    partial_index(
         "ix_tickets_locks",
         "locked_until",
-        postgresql_where=sa.text("locked_until IS NOT NULL"),
-        sqlite_where=sa.text("locked_until IS NOT NULL"),
+        where="locked_until IS NOT NULL",
     ),
     sa.Index("ix_tickets_assignee", "assignee", "status"),
     sa.Index("ix_tickets_requester", "requester_id", "created_at"),
@@ -112,12 +109,11 @@ ticket_events = sa.Table(
     sa.Column("late", sa.Boolean),
     sa.Column("rating", sa.Integer),
     sa.Index("ix_ticket_events_ticket", "ticket_id", "at"),
-    sa.Index(
+    partial_index(
         "ix_ticket_events_kpi",
         "action",
         "agent_id",
-        postgresql_where=sa.text("action IN ('resolved', 'feedback')"),
-        sqlite_where=sa.text("action IN ('resolved', 'feedback')"),
+        where="action IN ('resolved', 'feedback')",
     ),
 )
 

@@ -18,8 +18,7 @@ Round = Callable[[AsyncConnection], Awaitable[int]]
 
 def rounds(runtime: Runtime) -> dict[str, tuple[float, int, Round]]:
     """name: (interval seconds, batch, one round in a transaction) for every timer this service runs."""
-    settings = runtime.settings
-    assert isinstance(settings, TicketingSettings)
+    settings = runtime.settings_as(TicketingSettings)
     timer, batch = settings.timer_interval_seconds, settings.timer_batch
     out: dict[str, tuple[float, int, Round]] = {
         "overdue": (
@@ -50,8 +49,7 @@ def step(runtime: Runtime, batch: int, one_round: Round) -> Callable[[], Awaitab
 
 
 async def timers(runtime: Runtime) -> None:
-    settings = runtime.settings
-    assert isinstance(settings, TicketingSettings)
+    settings = runtime.settings_as(TicketingSettings)
     await asyncio.gather(
         *(
             periodic(name, interval, step(runtime, batch, one_round))

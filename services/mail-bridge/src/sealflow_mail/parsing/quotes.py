@@ -1,169 +1,222 @@
-"""Cutting quoted history and signatures off the plain text of a reply, for the common mail clients."""
+"""Cutting quoted history and signatures off the plain text of a reply, for the common mail clients.
+
+The approver's own text is everything above the first history marker (an attribution, a header block, a
+divider, a quote card), minus "> " quotes and the signature. Bottom-posting (mutt, Thunderbird: the
+attribution and its quote first, the reply below) is kept. Markers are ours (`markers.py`) plus the
+reply headers mail-parser-reply knows (`library.py`).
+"""
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
-# Attribution lines ("On <date>, <name> wrote:", "<date> <name> 写道：", "在 <date>, <name> 写道:").
-_ATTRIB_VERBS = ("wrote", "写道", "寫道", "schrieb", "a écrit", "escribió")
-_ATTRIB_START = re.compile(r"^(on|am|le|el)\s|^在", re.I)
-# Attributions longer than this are prose; the cap also keeps pathological input cheap.
-_MAX_ATTRIB = 400
-
-# Divider lines such as "-----Original Message-----" or QQ's "------------------ 原始邮件 ------------------".
-_DIVIDER_LABELS = frozenset(
-    {
-        "original message",
-        "original",
-        "原始邮件",
-        "原始郵件",
-        "邮件原件",
-        "郵件原件",
-        "forwarded message",
-        "转发邮件信息",
-        "ursprüngliche nachricht",
-        "message d'origine",
-        "mensaje original",
-    }
+from . import library
+from .markers import (
+    HEADER_LOOKAHEAD,
+    has_time_or_address,
+    is_attribution,
+    is_card_title,
+    is_divider,
+    is_from_address_line,
+    is_from_line,
+    is_header_line,
+    is_lone_date_header,
+    is_quote_line,
+    is_rule,
+    is_strong_header_line,
+    may_start_attribution,
+    normalize_line,
 )
-_OUTLOOK_RULE = re.compile(r"^_{16,}$")
-_FORWARD_INTRO = re.compile(r"^begin forwarded message:$", re.I)
+from .signatures import ends_new_text, trim_sign_off
 
-# Outlook-style header blocks: a From line followed closely by Sent/To/Subject lines (any language
-# Outlook, Foxmail and QQ use). Gmail's plain text renders the bold labels as *From:*.
-_FROM = re.compile(r"^\**\s*(from|发件人|寄件者|寄件人)\s*\**\s*:", re.I)
-_HEADER = re.compile(
-    r"^\**\s*(sent|date|to|cc|subject"
-    r"|发送时间|时间|日期|收件人|抄送|主题"
-    r"|寄件日期|傳送時間|收件者|副本|主旨)\s*\**\s*:",
-    re.I,
-)
-_HEADER_LOOKAHEAD = 6
+__all__ = ["is_quote_line", "normalize_line", "strip_quoted"]
 
-# Mobile and webmail signatures, matched against whole (short) lines.
-_MOBILE_SIGNATURE = re.compile(
-    r"^(sent from my\s.*"
-    r"|sent from (outlook|mail for windows|yahoo mail)\b.*"
-    r"|get outlook for (ios|android)\b.*"
-    r"|发自我的.*"
-    r"|从我的.{0,20}发送"
-    r"|(发|来)自网易邮箱.*"
-    r"|(发|来)自.{0,12}(手机|iphone|ipad)"
-    r"|von meinem .{0,30} gesendet"
-    r"|envoyé de mon .*)$",
-    re.I,
-)
-_MAX_SIGNATURE = 80
+# An attribution wrapped by the client ("On Nov 21, 2014,\nat 10:18,\nJohn Doe <a@b> wrote:").
+_MAX_ATTRIBUTION_LINES = 3
+# QQ quotes only the first line of a wrapped paragraph; the lines right below a quoted line this wide
+# (display columns), or one cut mid-sentence, are the rest of that paragraph.
+_WRAPPED_QUOTE = 60
+_CUT_QUOTE = 30
+_SENTENCE_END = frozenset(".!?。！？:：;；")
 
 
-def normalize_line(line: str) -> str:
-    """Comparable form of a line: NFKC (full-width to ASCII), no &nbsp; leftovers, trimmed."""
-    # QQ's plain-text part contains literal "&nbsp;" copied from its HTML.
-    return unicodedata.normalize("NFKC", line.replace("&nbsp;", " ")).strip()
+class _Norms:
+    """The lines' normalised forms, made on first use: most of a long reply is history below the cut."""
+
+    __slots__ = ("_done", "_lines")
+
+    def __init__(self, lines: list[str]) -> None:
+        self._lines = lines
+        self._done: list[str | None] = [None] * len(lines)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def __getitem__(self, index: int) -> str:
+        value = self._done[index]
+        if value is None:
+            value = self._done[index] = normalize_line(self._lines[index])
+        return value
 
 
-def is_quote_line(line: str) -> bool:
-    return line.lstrip().startswith(">")
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
-def _is_divider(norm: str) -> bool:
-    if not (norm.startswith("--") and norm.endswith("--")):
-        return False
-    label = " ".join(norm.strip("-= ").split()).casefold()
-    return label in _DIVIDER_LABELS
+def _wraps_on(quote: str) -> bool:
+    """Whether the quoted line ``quote`` continues on the unquoted line below it (QQ's wrapping)."""
+    content = normalize_line(quote.lstrip().lstrip(">"))
+    width = _width(content)
+    return width >= _WRAPPED_QUOTE or (width >= _CUT_QUOTE and content[-1:] not in _SENTENCE_END)
 
 
-def _is_signature(line: str, norm: str) -> bool:
-    if line.rstrip("\n") in ("-- ", "--"):
+def _filled_after(norms: _Norms, index: int, count: int) -> list[int]:
+    return [i for i in range(index + 1, min(len(norms), index + 1 + 2 * count)) if norms[i]][:count]
+
+
+def _starts_header_block(norms: _Norms, index: int) -> bool:
+    norm = norms[index]
+    if is_lone_date_header(norm):
         return True
-    return len(norm) <= _MAX_SIGNATURE and _MOBILE_SIGNATURE.match(norm) is not None
-
-
-def _ends_attribution(norm: str) -> bool:
-    if not norm.endswith(":") or len(norm) > _MAX_ATTRIB:
+    if not is_header_line(norm):
         return False
-    folded = norm[:-1].rstrip().casefold()
-    # German puts the name after the verb: "Am 20.11.2026 um 10:00 schrieb Zhang San <a@b>:".
-    return folded.endswith(_ATTRIB_VERBS) or (folded.startswith("am ") and " schrieb " in folded)
+    following = _filled_after(norms, index, HEADER_LOOKAHEAD)
+    if is_from_line(norm):
+        return is_from_address_line(norm) or any(is_header_line(norms[i]) for i in following)
+    # A block that does not start with From ("Date: …\nSubject: …", Hotmail): two label lines in a row,
+    # one of them strong and one with a time or an address ("时间：下周一\n主题：采购" is a comment).
+    if not following or not is_header_line(norms[following[0]]):
+        return False
+    pair = (norm, norms[following[0]])
+    return any(is_strong_header_line(n) for n in pair) and any(has_time_or_address(n) for n in pair)
 
 
-def _attribution_start(lines: list[str], norms: list[str], end: int) -> int | None:
-    """Index where the attribution ending at ``end`` begins, or None if that line is not one."""
-    if not _ends_attribution(norms[end]):
+def _starts_quote_card(norms: _Norms, index: int) -> bool:
+    """QQ's quote card: a title line ("Original", "原始邮件") above From:/发件人: lines."""
+    return is_card_title(norms[index]) and any(
+        is_header_line(norms[i]) for i in _filled_after(norms, index, 3)
+    )
+
+
+def _attribution_end(lines: list[str], norms: _Norms, index: int) -> int | None:
+    """Last line of the attribution starting at ``index`` (maybe wrapped over a few lines), if it is one."""
+    joined = norms[index]
+    if is_attribution(joined):
+        return index
+    if not may_start_attribution(joined):
         return None
-    start = end
-    # Clients wrap long attributions ("...<a@b.com>\nwrote:"); walk back over the wrapped pieces.
-    for _ in range(2):
-        if _ATTRIB_START.match(norms[start]):
+    end = index
+    for _ in range(_MAX_ATTRIBUTION_LINES - 1):
+        end += 1
+        if end >= len(lines) or not norms[end] or is_quote_line(lines[end]):
             break
-        prev = start - 1
-        if prev < 0 or not norms[prev] or is_quote_line(lines[prev]) or len(norms[prev]) > _MAX_ATTRIB:
-            break
-        bare_verb = start == end and norms[end][:-1].rstrip().casefold() in _ATTRIB_VERBS
-        if not (bare_verb or "@" in norms[prev] or _ATTRIB_START.match(norms[prev])):
-            break
-        start = prev
-    joined = " ".join(norms[start : end + 1])
-    if _ATTRIB_START.match(joined) or "@" in joined or any(ch.isdigit() for ch in joined):
-        return start
+        # "… Name <\naddr>:" and "… <addr\n>:" were split inside the address.
+        glued = joined.endswith("<") or norms[end].startswith(">")
+        joined = joined + norms[end] if glued else f"{joined} {norms[end]}"
+        if is_attribution(joined):
+            return end
+    return _polymail_attribution(norms, index)
+
+
+def _polymail_attribution(norms: _Norms, index: int) -> int | None:
+    """Polymail: "On <date> Name", a blank line, "<", "mailto:Name <addr>", "> wrote:"."""
+    if not (norms[index].casefold().startswith("on ") and any(ch.isdigit() for ch in norms[index])):
+        return None
+    following = _filled_after(norms, index, 2)
+    if (
+        len(following) == 2
+        and norms[following[0]] == "<"
+        and norms[following[1]].casefold().startswith("mailto:")
+    ):
+        return following[1]
     return None
 
 
-def _starts_header_block(norms: list[str], index: int) -> bool:
-    if not _FROM.match(norms[index]):
-        return False
-    following = [n for n in norms[index + 1 : index + 1 + 2 * _HEADER_LOOKAHEAD] if n][:_HEADER_LOOKAHEAD]
-    return any(_HEADER.match(n) for n in following)
+def _is_marker(norms: _Norms, index: int) -> bool:
+    norm = norms[index]
+    return (
+        ends_new_text(norm)
+        or is_divider(norm)
+        or _starts_header_block(norms, index)
+        or _starts_quote_card(norms, index)
+    )
 
 
-def _quote_follows(lines: list[str], norms: list[str], index: int) -> bool:
+def _quote_follows(lines: list[str], norms: _Norms, index: int) -> bool:
     for after in range(index + 1, len(lines)):
         if norms[after]:
             return is_quote_line(lines[after])
     return False
 
 
-def _new_text_lines(lines: list[str], norms: list[str]) -> list[int]:
+def _drop_rules_above(kept: list[int], norms: _Norms) -> None:
+    """Clients draw a rule above the header block ("______", "-----", "===="); it is history too."""
+    while kept and (not norms[kept[-1]] or is_rule(norms[kept[-1]])):
+        kept.pop()
+
+
+def _new_text_lines(lines: list[str], norms: _Norms) -> list[int]:
     """Indices of the lines written by the replier: before the first history marker, minus quotes."""
     kept: list[int] = []
     first_text: int | None = None
-    for index, (line, norm) in enumerate(zip(lines, norms, strict=True)):
+    index = 0
+    while index < len(lines):
+        line, norm = lines[index], norms[index]
         if is_quote_line(line):
+            # QQ's wrapped quote: the unquoted lines right below belong to it.
+            if _wraps_on(line):
+                while index + 1 < len(lines) and norms[index + 1] and not is_quote_line(lines[index + 1]):
+                    if _is_marker(norms, index + 1) or _attribution_end(lines, norms, index + 1) is not None:
+                        break
+                    index += 1
+            index += 1
             continue
         if not norm:
             kept.append(index)
+            index += 1
             continue
-        if (
-            _is_signature(line, norm)
-            or _is_divider(norm)
-            or _OUTLOOK_RULE.match(norm)
-            or _FORWARD_INTRO.match(norm)
-            or _starts_header_block(norms, index)
-        ):
+        if _is_marker(norms, index):
             break
-        start = _attribution_start(lines, norms, index)
-        if start is not None:
-            while kept and kept[-1] >= start:  # the wrapped first lines of the attribution
-                kept.pop()
-            if (first_text is not None and first_text < start) or not _quote_follows(lines, norms, index):
+        end = _attribution_end(lines, norms, index)
+        if end is not None:
+            if first_text is not None or not _quote_follows(lines, norms, end):
                 break
-            # Bottom-posting (mutt, Thunderbird): the attribution and its "> " quote come first and
-            # the reply follows, so skip over them instead of cutting.
-            first_text = None
+            # Bottom-posting: the attribution and its "> " quote come first and the reply follows.
+            index = end + 1
             continue
         kept.append(index)
         if first_text is None:
             first_text = index
+        index += 1
+    _drop_rules_above(kept, norms)
+    return _cut_at_library_headers(lines, kept, first_text, norms)
+
+
+def _cut_at_library_headers(
+    lines: list[str], kept: list[int], first_text: int | None, norms: _Norms
+) -> list[int]:
+    """Cut ``kept`` where mail-parser-reply sees a reply header below the first line of new text."""
+    if first_text is None or not kept:
+        return kept
+    wanted = set(kept)
+    # Only the kept lines are searched: a header inside a "> " quote is the quote's business.
+    visible = [lines[i] if i in wanted else "" for i in range(kept[-1] + 1)]
+    for start in library.header_lines(visible):
+        if start > first_text and start in wanted:
+            cut = [i for i in kept if i < start]
+            _drop_rules_above(cut, norms)
+            return cut
     return kept
 
 
 def strip_quoted(text: str) -> str:
-    """Drop quoted history (attributions, Outlook header blocks, dividers, "> " lines) and signatures."""
+    """Drop quoted history (attributions, header blocks, dividers, quote cards, "> " lines) and signatures."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    norms = [normalize_line(line) for line in lines]
+    norms = _Norms(lines)
+    kept = _new_text_lines(lines, norms)
+    kept = kept[: trim_sign_off([lines[i] for i in kept], [norms[i] for i in kept])]
     out: list[str] = []
-    for index in _new_text_lines(lines, norms):
+    for index in kept:
         line = lines[index].rstrip()
         if line or (out and out[-1]):
             out.append(line)

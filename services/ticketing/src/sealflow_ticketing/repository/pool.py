@@ -52,7 +52,8 @@ def claim_update(*, typed: bool, postgres: bool = True) -> Any:
 
 
 @cache
-def _claim(*, typed: bool, postgres: bool) -> Any:
+def claim_statement(*, typed: bool, postgres: bool) -> Any:
+    """The claim as `claim_at_once` (PostgreSQL: with its timeline entry in a CTE) and `claim` send it."""
     update = claim_update(typed=typed, postgres=postgres)
     if not postgres:
         return update
@@ -75,7 +76,7 @@ async def claim_at_once(
 ) -> dict[str, Any] | None:
     """`claim` as one autocommit statement on a `Database.statement()` connection (PostgreSQL)."""
     params: dict[str, Any] = {"p_agent": agent_id, "p_now": now, "p_types": list(types or ())}
-    rows = await fetch_on_driver(driver, _claim(typed=bool(types), postgres=True), params)
+    rows = await fetch_on_driver(driver, claim_statement(typed=bool(types), postgres=True), params)
     return rows[0] if rows else None
 
 
@@ -87,7 +88,7 @@ async def claim(
     params: dict[str, Any] = {"p_agent": agent_id, "p_now": now}
     if types:
         params["p_types"] = list(types)
-    row = (await conn.execute(_claim(typed=bool(types), postgres=postgres), params)).first()
+    row = (await conn.execute(claim_statement(typed=bool(types), postgres=postgres), params)).first()
     if row is not None and not postgres:
         await conn.execute(
             sa.insert(ticket_events),

@@ -22,14 +22,8 @@ from sealflow_ticketing.models import (
     tickets,
 )
 from sealflow_ticketing.repository.pool import POOL_ORDER
-from sealkit.pagination import decode_cursor
+from sealkit.pagination import newest_first
 from sealkit.sql import AnyRow, AnySelect, Rows, fetch_on_driver, for_update, insert_ignoring_conflicts
-
-
-async def insert(conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await conn.execute(sa.insert(table), rows)
-
 
 # ticket types
 
@@ -124,12 +118,7 @@ async def list_tickets(
     ):
         if value is not None:
             stmt = stmt.where(column == value)
-    if cursor:
-        at, row_id = decode_cursor(cursor)
-        stmt = stmt.where(
-            sa.or_(tickets.c.created_at < at, sa.and_(tickets.c.created_at == at, tickets.c.id < row_id))
-        )
-    stmt = stmt.order_by(tickets.c.created_at.desc(), tickets.c.id.desc()).limit(limit + 1)
+    stmt = newest_first(stmt, tickets.c.created_at, tickets.c.id, cursor=cursor, limit=limit)
     return (await conn.execute(stmt)).all()
 
 
@@ -218,7 +207,7 @@ async def lock_available_agents(conn: AsyncConnection) -> Rows:
     return (await conn.execute(for_update(stmt))).all()
 
 
-async def loads(conn: AsyncConnection, agent_ids: Sequence[str]) -> dict[str, int]:
+async def agent_loads(conn: AsyncConnection, agent_ids: Sequence[str]) -> dict[str, int]:
     stmt = (
         sa.select(tickets.c.assignee, sa.func.count())
         .where(tickets.c.status == "assigned", tickets.c.assignee.in_(list(agent_ids)))

@@ -7,7 +7,6 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -16,6 +15,7 @@ from sealflow_ticketing import repository as repo
 from sealflow_ticketing.models import ticket_events, tickets
 from sealflow_ticketing.schemas import TicketCreate, TicketOut, TicketTypeIn, TicketTypeOut, TicketTypeUpdate
 from sealflow_ticketing.service.common import SYSTEM, event_row, later, ticket_out
+from sealkit.app import Runtime
 from sealkit.auth import Principal
 from sealkit.contracts.base import Event
 from sealkit.contracts.ticketing import (
@@ -30,7 +30,7 @@ from sealkit.contracts.types import json_problem
 from sealkit.jsonutil import loads
 from sealkit.outbox import Delivery, Outbox
 from sealkit.problems import Conflict, Forbidden, NotFound, Unprocessable
-from sealkit.sql import insert_rows
+from sealkit.sql import insert, insert_rows
 from sealkit.tables import outbox as outbox_table
 from sealkit.types import utcnow
 
@@ -161,12 +161,10 @@ async def open_ticket(
     return row
 
 
-async def on_ticket_requested(conn: AsyncConnection, event: Event, state: Any) -> None:
+async def on_ticket_requested(
+    conn: AsyncConnection, asked: TicketRequested, event: Event, runtime: Runtime
+) -> None:
     """`ticket.requested` from another service; the inbox already made repeats of the event id no-ops."""
-    try:
-        asked = TicketRequested.model_validate(event.data)
-    except ValidationError as exc:
-        raise Unprocessable(f"not a ticket.requested body: {exc.errors()[0]['msg']}") from exc
     ticket_id = asked.ticket_id or uuid.uuid5(uuid.NAMESPACE_URL, f"sealflow:event:{event.id}")
     if await repo.get_ticket(conn, ticket_id) is not None:
         return  # the same ticket asked for again under a new event id
@@ -174,7 +172,7 @@ async def on_ticket_requested(conn: AsyncConnection, event: Event, state: Any) -
         # a savepoint: a concurrent event with this ticket_id may commit the ticket first, and the
         # unique violation then must not abort the inbox transaction around it
         async with conn.begin_nested():
-            await _open_requested(conn, state.outbox, ticket_id, asked)
+            await _open_requested(conn, runtime.outbox, ticket_id, asked)
     except (IntegrityError, asyncpg.UniqueViolationError):  # through SQLAlchemy, or the raw hot-path driver
         if await repo.get_ticket(conn, ticket_id) is None:
             raise
@@ -241,7 +239,7 @@ async def on_callback_delivery(conn: AsyncConnection, delivery: Delivery, outbox
     outcome["status"] = "answered" if delivery.delivered else "failed"
     await repo.update_ticket(conn, ticket_id, {"status": "queued", "callback": outcome})
     action = "callback_answered" if delivery.delivered else "callback_failed"
-    await repo.insert(
+    await insert(
         conn,
         ticket_events,
         [

@@ -16,6 +16,7 @@ from sealflow_ticketing.models import ticket_events, tickets
 from sealflow_ticketing.service.common import SYSTEM, event_row, later
 from sealkit.contracts.ticketing import TICKET_OVERDUE, TicketOverdue
 from sealkit.outbox import Outbox
+from sealkit.sql import insert
 
 DISPATCHER = f"{SYSTEM}:dispatcher"
 
@@ -49,7 +50,7 @@ async def flag_overdue(conn: AsyncConnection, outbox: Outbox, *, now: datetime, 
             ),
             also_to=[row.notify_url],
         )
-    await repo.insert(conn, ticket_events, history)
+    await insert(conn, ticket_events, history)
     return len(rows)
 
 
@@ -59,7 +60,7 @@ async def expire_locks(conn: AsyncConnection, *, now: datetime, limit: int) -> i
     if not rows:
         return 0
     cleared = await repo.clear_locks(conn, [r.id for r in rows], now)
-    await repo.insert(conn, ticket_events, [event_row(r.id, SYSTEM, "lock_expired", at=now) for r in cleared])
+    await insert(conn, ticket_events, [event_row(r.id, SYSTEM, "lock_expired", at=now) for r in cleared])
     return len(rows)
 
 
@@ -72,13 +73,13 @@ async def dispatch_round(conn: AsyncConnection, *, now: datetime, limit: int) ->
     agent_rows = await repo.lock_available_agents(conn)
     if not agent_rows:
         return 0
-    loads = await repo.loads(conn, [a.agent_id for a in agent_rows])
+    agent_loads = await repo.agent_loads(conn, [a.agent_id for a in agent_rows])
     slots = [
         domain.AgentSlot(
             agent_id=a.agent_id,
             types=frozenset(a.types) if a.types is not None else None,
             capacity=a.capacity,
-            load=loads.get(a.agent_id, 0),
+            load=agent_loads.get(a.agent_id, 0),
             last_assigned_at=a.last_assigned_at,
         )
         for a in agent_rows
@@ -99,5 +100,5 @@ async def dispatch_round(conn: AsyncConnection, *, now: datetime, limit: int) ->
             event_row(ticket_id, DISPATCHER, "assigned", at=now, detail={"agent_id": agent_id, "auto": True})
         )
     await repo.touch_agents(conn, stamps)
-    await repo.insert(conn, ticket_events, history)
+    await insert(conn, ticket_events, history)
     return len(plan)

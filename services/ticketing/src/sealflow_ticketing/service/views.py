@@ -11,7 +11,7 @@ from sealflow_ticketing.domain import TicketStatus
 from sealflow_ticketing.schemas import TicketOut, TicketSummary, TimelineEntry
 from sealflow_ticketing.service.common import ensure_visible, ticket_out, visibility_filter
 from sealkit.auth import Principal
-from sealkit.pagination import Page, encode_cursor
+from sealkit.pagination import Page, page_of
 
 
 async def get_ticket(conn: AsyncConnection, *, user: Principal, ticket_id: UUID) -> TicketOut:
@@ -49,9 +49,6 @@ async def list_tickets(
         cursor=cursor,
         limit=limit,
     )
-    items = [TicketSummary.model_validate(dict(r._mapping)) for r in rows[:limit]]
-    last = items[-1] if items else None
-    return Page(
-        items=items,
-        next_cursor=encode_cursor(last.created_at, last.id) if last and len(rows) > limit else None,
+    return page_of(
+        rows, limit, lambda r: TicketSummary.model_validate(dict(r._mapping)), lambda t: (t.created_at, t.id)
     )

@@ -37,6 +37,7 @@ from sealkit.contracts.ticketing import (
 )
 from sealkit.outbox import Outbox
 from sealkit.problems import Conflict, Forbidden, NotFound
+from sealkit.sql import insert
 from sealkit.types import utcnow
 
 BREAKERS = ("supervisor", "admin")
@@ -79,9 +80,7 @@ async def assign(conn: AsyncConnection, *, user: Principal, ticket_id: UUID, bod
     )
     assert updated is not None  # the row is locked by this transaction
     detail = {"agent_id": body.agent_id, "previous": row.assignee, "lock_broken": breaking}
-    await repo.insert(
-        conn, ticket_events, [event_row(ticket_id, user.sub, "assigned", at=now, detail=detail)]
-    )
+    await insert(conn, ticket_events, [event_row(ticket_id, user.sub, "assigned", at=now, detail=detail)])
     return ticket_out(updated)
 
 
@@ -96,7 +95,7 @@ async def lock(conn: AsyncConnection, *, user: Principal, ticket_id: UUID, body:
     until = now + timedelta(minutes=body.minutes)
     await repo.update_ticket(conn, ticket_id, {"locked_until": until})
     detail = {"minutes": body.minutes, "locked_until": until.isoformat()}
-    await repo.insert(conn, ticket_events, [event_row(ticket_id, user.sub, "locked", at=now, detail=detail)])
+    await insert(conn, ticket_events, [event_row(ticket_id, user.sub, "locked", at=now, detail=detail)])
     return LockOut(locked_until=until)
 
 
@@ -110,7 +109,7 @@ async def unlock(conn: AsyncConnection, *, user: Principal, ticket_id: UUID) -> 
         return LockOut(locked_until=None)
     await repo.update_ticket(conn, ticket_id, {"locked_until": None})
     action = "unlocked" if row.assignee == user.sub else "lock_broken"
-    await repo.insert(conn, ticket_events, [event_row(ticket_id, user.sub, action, at=now)])
+    await insert(conn, ticket_events, [event_row(ticket_id, user.sub, action, at=now)])
     return LockOut(locked_until=None)
 
 
@@ -135,9 +134,7 @@ async def handoff(conn: AsyncConnection, *, user: Principal, ticket_id: UUID, bo
     )
     assert updated is not None
     detail = {"reason": body.reason, "priority": [row.priority, raised]}
-    await repo.insert(
-        conn, ticket_events, [event_row(ticket_id, user.sub, "handed_off", at=now, detail=detail)]
-    )
+    await insert(conn, ticket_events, [event_row(ticket_id, user.sub, "handed_off", at=now, detail=detail)])
     return ticket_out(updated)
 
 
@@ -229,7 +226,7 @@ async def feedback(
             detail=None if body.verdict == "accept" else {"priority": [row.priority, updated.priority]},
         ),
     ]
-    await repo.insert(conn, ticket_events, history)
+    await insert(conn, ticket_events, history)
     await outbox.emit(
         conn,
         TICKET_FEEDBACK,
