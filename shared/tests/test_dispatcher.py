@@ -11,12 +11,13 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from fastapi import FastAPI
 
 from sealkit.db import Database
 from sealkit.dispatcher import Dispatcher
 from sealkit.outbox import Outbox
 from sealkit.tables import outbox
-from sealkit.testing import free_port, kit_database, receiver
+from sealkit.testing import free_port, kit_database, live_server, receiver
 
 
 @pytest.fixture(scope="module")
@@ -117,3 +118,29 @@ async def test_a_failing_destination_rests_behind_its_breaker_and_keeps_its_rows
             assert attempts is not None and 3 <= attempts <= 10 + 3, attempts
             await _emit(db, box, "thing.fast")
             await healthy.wait_for(1, timeout=1.0)
+
+
+async def test_one_destination_gets_at_most_its_share_of_concurrent_posts(db: Database) -> None:
+    await _clear(db)
+    now, most, done = 0, 0, 0
+    app = FastAPI()
+
+    @app.post("/v1/events")
+    async def slow() -> dict[str, str]:
+        nonlocal now, most, done
+        now += 1
+        most = max(most, now)
+        await asyncio.sleep(0.2)
+        now -= 1
+        done += 1
+        return {"status": "processed"}
+
+    async with live_server(app) as url:
+        box = Outbox([("thing.busy", f"{url}/v1/events")], source="kit")
+        async with dispatching(db, box, per_destination=4):
+            await _emit(db, box, "thing.busy", 24)
+            deadline = time.monotonic() + 20
+            while done < 24:
+                assert time.monotonic() < deadline, done
+                await asyncio.sleep(0.05)
+    assert 1 < most <= 4, most

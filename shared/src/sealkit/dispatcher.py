@@ -48,6 +48,7 @@ REFUSED = "outbound policy: "
 class _Lane:
     """One destination's state in this process: rows in flight and its circuit breaker."""
 
+    gate: asyncio.Semaphore  # at most `per_destination` POSTs to this destination at once
     in_flight: int = 0
     failures: int = 0  # failed attempts in a row
     open_until: float = 0.0  # monotonic; the breaker is open (no attempts) until then
@@ -162,7 +163,9 @@ class Dispatcher:
         for row in due:
             by_destination.setdefault(row.destination, []).append(row)
         for destination, rows in by_destination.items():
-            lane = self._lanes.setdefault(destination, _Lane())
+            lane = self._lanes.get(destination) or self._lanes.setdefault(
+                destination, _Lane(asyncio.Semaphore(self.per_destination))
+            )
             lane.in_flight += len(rows)
             task = asyncio.create_task(
                 self._run_lane(destination, lane, rows), name=f"outbox-lane {destination}"
@@ -186,10 +189,16 @@ class Dispatcher:
             log.exception("outbox lane for %s failed; its rows retry when their lease lapses", destination)
         finally:
             lane.in_flight -= taken
+            if lane.in_flight == 0 and lane.failures == 0:  # one lane per caller-given URL would pile up
+                self._lanes.pop(destination, None)
             self.outbox.wakeup.set()  # room again: the leasing loop may take more
 
     async def _deliver_and_record(self, lane: _Lane, rows: Sequence[_Row]) -> None:
-        results = await asyncio.gather(*(self._deliver(r) for r in rows))
+        async def gated(row: _Row) -> tuple[str | None, int | None, bytes]:
+            async with lane.gate:
+                return await self._deliver(row)
+
+        results = await asyncio.gather(*(gated(r) for r in rows))
         async with self.db.transaction() as conn:
             for row, (error, status_code, answer) in zip(rows, results, strict=True):
                 values = self._outcome(row.attempts + 1, error)
