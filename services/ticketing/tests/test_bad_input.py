@@ -102,3 +102,12 @@ async def test_a_requested_ticket_with_poison_data_is_422_and_not_opened(
     response = await client.post("/v1/events", content=raw, headers=headers)
     assert is_problem(response, 422), response.text
     assert (await client.get(f"/v1/tickets/{ticket_id}", headers=SUPERVISOR)).status_code == 404
+
+
+async def test_nul_in_an_idempotency_key_is_422(client: httpx.AsyncClient) -> None:
+    kind = await make_type(client)
+    headers = {**auth(unique("req"), "applicant"), "Idempotency-Key": "k\x00"}
+    response = await client.post("/v1/tickets", json={"type": kind, "title": "t"}, headers=headers)
+    assert is_problem(response, 422), response.text
+    assert response.json()["errors"][0]["loc"] == ["header", "idempotency-key"]
+    assert await _tickets_with(client, kind) == 0

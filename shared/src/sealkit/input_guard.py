@@ -1,4 +1,4 @@
-"""NUL bytes never reach the database: one app-wide check of the query, the path and the JSON body.
+"""NUL bytes never reach the database: one app-wide check of headers, query, path and JSON body.
 
 PostgreSQL cannot store U+0000 in text or jsonb, so a NUL in any string a client sends would fail
 at the INSERT or in a filter (a 500 after the request did its work). Checking every string of every
@@ -42,7 +42,10 @@ def _refuse(loc: list[str | int]) -> RequestValidationError:
 
 
 async def refuse_nul_bytes(request: Request) -> None:
-    """An app-level dependency: 422 for a NUL in a query parameter, a path parameter or the JSON body."""
+    """An app-level dependency: 422 for a NUL in a header, a query or path parameter, or the JSON body."""
+    for raw_name, raw_value in request.scope.get("headers", ()):  # e.g. Idempotency-Key is stored
+        if b"\x00" in raw_value:
+            raise _refuse(["header", raw_name.decode("latin-1")])
     for name, value in request.query_params.multi_items():
         if "\x00" in name or "\x00" in value:
             raise _refuse(["query", name.replace("\x00", "")])
