@@ -7,7 +7,7 @@ ROLES ?= applicant,approver
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/sealflow
 
 .DEFAULT_GOAL := help
-.PHONY: help deps system-deps postgres run test lint fmt bench token
+.PHONY: help deps system-deps postgres run test test-deploy lint fmt bench token
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,7 +34,7 @@ run: deps ## start every service (SQLite under ./var, mail bridge in local mode)
 lint: deps ## ruff (lint + format check) and mypy strict
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
-	$(UV) run mypy shared/src shared/tests scripts tests $(wildcard bench/*.py)
+	$(UV) run mypy shared/src shared/tests scripts tests deploy/tests $(wildcard bench/*.py)
 	@# each service's tests/ is a package named `tests`, so every service is checked on its own
 	@for s in services/*/; do echo "mypy $$s"; $(UV) run mypy $$s/src $$s/tests || exit 1; done
 
@@ -48,8 +48,11 @@ test: deps system-deps postgres lint ## lint, then every test against PostgreSQL
 	  SEALFLOW_TEST_DATABASE_URL=$(PG_URL) $(UV) run pytest $$d || failed="$$failed $$d"; done; \
 	  if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; echo "all test trees passed"
 
+test-deploy: deps ## build every image and run the suite in Docker: compose up, journey, restart, down
+	bash deploy/test-deploy.sh
+
 bench: deps system-deps postgres ## run the benchmarks (prints figures next to the same-run ceiling)
-	@for b in bench/approval.py bench/ticketing.py bench/mail_bridge.py; do \
+	@for b in bench/approval.py bench/ticketing.py bench/orders.py bench/mail_bridge.py; do \
 	  [ -f $$b ] && { echo "== $$b"; $(UV) run python $$b || exit 1; }; done; true
 
 token: deps ## print a dev JWT: make token SUB=alice ROLES=approver

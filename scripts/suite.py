@@ -44,6 +44,7 @@ class Service:
 SUITE = [
     Service("approval", "sealflow_approval", 8001),
     Service("ticketing", "sealflow_ticketing", 8002),
+    Service("orders", "sealflow_orders", 8003),
     Service("mail-bridge", "sealflow_mail", 8004),
 ]
 
@@ -86,13 +87,25 @@ def wiring(present: dict[str, Service], port_offset: int = 0) -> dict[str, dict[
     if "ticketing" in present:
         for name in present:
             env[name]["SEALFLOW_TICKETING_URL"] = present["ticketing"].url
+    if "orders" in present:
+        # orders follows approval decisions and ticket results; every peer knows where it is
+        for name in present:
+            env[name]["SEALFLOW_ORDERS_URL"] = present["orders"].url
+        if "ticketing" in present:
+            env["ticketing"]["SEALFLOW_SUBSCRIBERS"] = f"ticket.resolved={present['orders'].url}/v1/events"
     if "mail-bridge" in present and "SEALFLOW_MAIL_LISTEN" not in os.environ:
         env["mail-bridge"]["SEALFLOW_MAIL_LISTEN"] = f"{HOST}:{MAIL_LISTEN_PORT + port_offset}"
-    if "mail-bridge" in present and "approval" in present:
-        hook = f"{present['mail-bridge'].url}/v1/events"
-        env["approval"]["SEALFLOW_SUBSCRIBERS"] = ",".join(
-            f"{event}={hook}" for event in ("approval.task.created", "approval.task.reminder")
-        )
+    if "approval" in present:
+        subscriptions: list[str] = []
+        if "mail-bridge" in present:
+            hook = f"{present['mail-bridge'].url}/v1/events"
+            subscriptions += [
+                f"{event}={hook}" for event in ("approval.task.created", "approval.task.reminder")
+            ]
+        if "orders" in present:
+            subscriptions.append(f"approval.request.decided={present['orders'].url}/v1/events")
+        if subscriptions:
+            env["approval"]["SEALFLOW_SUBSCRIBERS"] = ",".join(subscriptions)
     return {name: values for name, values in env.items() if name in present}
 
 

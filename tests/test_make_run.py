@@ -17,7 +17,7 @@ sys.path.insert(0, str(REPO_ROOT / "scripts"))
 import suite
 
 
-def wait_ready(urls: list[str], proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def wait_ready(urls: list[str], proc: subprocess.Popen[bytes], timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     pending = set(urls)
     while pending and time.monotonic() < deadline:

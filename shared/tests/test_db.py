@@ -1,5 +1,5 @@
 """The kit's database pieces on real PostgreSQL: the request transaction, the hot single-statement
-connection, and the helpers the hot paths run through (insert_rows, fetch_on_driver)."""
+connection, and the helpers the hot paths run through (insert_rows, insert_rows_at_once, fetch_on_driver)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from sealkit.db import Database, after_commit, driver_connection
 from sealkit.ids import new_id
-from sealkit.sql import Batch, fetch_on_driver, insert_rows
+from sealkit.sql import Batch, fetch_on_driver, insert_rows, insert_rows_at_once
 from sealkit.testing import kit_database
 from sealkit.types import JSONType, UTCDateTime
 
@@ -40,7 +40,7 @@ async def test_statement_lends_a_connection_outside_any_transaction(db: Database
         assert pg is not None, "on PostgreSQL the hot pool must lend a connection"
         assert not pg.is_in_transaction()
         # each statement commits on its own: another connection sees the row at once
-        await insert_rows(pg, [(parents, [{"id": new_id(), "data": {"k": [1]}, "at": datetime.now(UTC),
+        await insert_rows_at_once(pg, [(parents, [{"id": new_id(), "data": {"k": [1]}, "at": datetime.now(UTC),
                                             "name": "autocommit"}])])  # fmt: skip
     async with db.transaction() as conn:
         seen = (
@@ -91,7 +91,7 @@ async def test_fetch_on_driver_binds_named_and_literal_parameters(db: Database) 
     mine = new_id()
     async with db.statement() as pg:
         assert pg is not None
-        await insert_rows(
+        await insert_rows_at_once(
             pg, [(parents, [{"id": mine, "data": {"n": 2}, "at": datetime.now(UTC), "name": "fetch"}])]
         )
         rows = await fetch_on_driver(pg, _PICK, {"p_name": "fetch"})

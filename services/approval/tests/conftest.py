@@ -1,4 +1,5 @@
-"""Approval test fixtures: one migrated PostgreSQL database per session, the app in-process and live."""
+"""Approval test fixtures: one migrated PostgreSQL database per session (with the version guard, see
+version_guard.py), the app in-process and live."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from sealflow_approval.config import ApprovalSettings
 from sealflow_approval.main import create_app
 from sealkit.testing import TEST_SETTINGS, asgi_client, create_test_database, drop_database, started
 
+from .version_guard import install_version_guard
+
 
 @pytest.fixture(scope="session")
 async def db_url() -> AsyncIterator[str]:
     url = await create_test_database("approval")
+    await install_version_guard(url)
     yield url
     await drop_database(url)
 

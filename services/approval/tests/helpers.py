@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 import httpx
+from sqlalchemy.engine import make_url
 
 from sealkit.testing import auth, unique
 
@@ -68,3 +70,9 @@ async def get_request(client: httpx.AsyncClient, request_id: str, user: str, *ro
     assert response.status_code == 200, response.text
     data: dict[str, Any] = response.json()
     return data
+
+
+async def connect(db_url: str) -> Any:
+    """A plain asyncpg connection to the test database, for looking at rows the API does not show."""
+    u = make_url(db_url)
+    return await asyncpg.connect(host=u.host, port=u.port, user=u.username, database=u.database)

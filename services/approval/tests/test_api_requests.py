@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
 
 from sealkit.testing import auth, unique
 
-from .helpers import assert_problem, decide, get_request, open_request, people, request_body, task_of
+from .helpers import assert_problem, connect, decide, get_request, open_request, people, request_body, task_of
 
 
 def _group(mode: str = "all", approvers: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
@@ -344,3 +345,21 @@ async def test_a_decided_request_cannot_be_withdrawn(client: httpx.AsyncClient) 
     response = await client.post(f"/v1/approval-requests/{created['id']}/withdraw", headers=auth(applicant))
     assert_problem(response, 409)
     assert (await get_request(client, created["id"], applicant))["status"] == "rejected"
+
+
+async def test_a_request_without_its_own_interval_is_reminded_at_the_services_default(
+    client: httpx.AsyncClient, db_url: str
+) -> None:
+    """APPROVAL_REMINDER_INTERVAL_MINUTES (1440 by default) reaches the creation: a service wired with the
+    wrong settings raises instead of silently turning reminders off."""
+    approver = unique("bob")
+    created = await open_request(client, unique("alice"), request_body(("all", [approver])))
+    conn = await connect(db_url)
+    try:
+        row = await conn.fetchrow(
+            "SELECT created_at, next_remind_at FROM approval_tasks WHERE id = $1",
+            UUID(task_of(created, approver)),
+        )
+    finally:
+        await conn.close()
+    assert row["next_remind_at"] - row["created_at"] == timedelta(minutes=1440)

@@ -130,7 +130,7 @@ async def test_adding_an_approver_to_a_pending_group(client: httpx.AsyncClient) 
     group = created["groups"][0]["id"]
     path = f"/v1/approval-requests/{created['id']}/groups/{group}/approvers"
     response = await client.post(
-        path, json={"id": newcomer, "email": f"{newcomer}@example.org"}, headers=auth(applicant)
+        path, json={"id": newcomer, "email": f"{newcomer}@example.org"}, headers=auth(a)
     )
     assert response.status_code == 201, response.text
     added = response.json()
@@ -140,8 +140,8 @@ async def test_adding_an_approver_to_a_pending_group(client: httpx.AsyncClient) 
         f"{newcomer}@example.org",
     )
     # twice in one group: 409
-    assert_problem(await client.post(path, json={"id": newcomer}, headers=auth(applicant)), 409)
-    assert_problem(await client.post(path, json={"id": a}, headers=auth(applicant)), 409)
+    assert_problem(await client.post(path, json={"id": newcomer}, headers=auth(a)), 409)
+    assert_problem(await client.post(path, json={"id": a}, headers=auth(unique(), "admin")), 409)
     # an `all` group now waits for the newcomer too, who can decide and sees the task in the inbox
     assert (await decide(client, task_of(created, a), a)).json()["group_status"] == "pending"
     inbox = (await client.get("/v1/tasks", params={"status": "pending"}, headers=auth(newcomer))).json()
@@ -149,12 +149,12 @@ async def test_adding_an_approver_to_a_pending_group(client: httpx.AsyncClient) 
     body = (await decide(client, added["id"], newcomer)).json()
     assert (body["group_status"], body["request_status"]) == ("approved", "pending")
     # the group is decided now: nobody joins it any more
-    assert_problem(await client.post(path, json={"id": unique()}, headers=auth(applicant)), 409)
+    assert_problem(await client.post(path, json={"id": unique()}, headers=auth(a)), 409)
     fetched = await get_request(client, created["id"], newcomer)
     assert [t["approver_id"] for t in fetched["groups"][0]["tasks"]] == [a, newcomer]
     entry = [e for e in await _timeline(client, created["id"], applicant) if e["action"] == "approver_added"]
     assert len(entry) == 1
-    assert (entry[0]["actor_id"], entry[0]["detail"]["approver_id"]) == (applicant, newcomer)
+    assert (entry[0]["actor_id"], entry[0]["detail"]["approver_id"]) == (a, newcomer)
 
 
 async def test_who_may_add_an_approver(client: httpx.AsyncClient) -> None:
@@ -169,8 +169,8 @@ async def test_who_may_add_an_approver(client: httpx.AsyncClient) -> None:
     # a group of another request
     other = await open_request(client, applicant, request_body(("any", [a])))
     wrong = f"/v1/approval-requests/{created['id']}/groups/{other['groups'][0]['id']}/approvers"
-    assert_problem(await client.post(wrong, json={"id": unique()}, headers=auth(applicant)), 404)
-    assert_problem(await client.post(path, json={"id": ""}, headers=auth(applicant)), 422)
+    assert_problem(await client.post(wrong, json={"id": unique()}, headers=auth(a)), 404)
+    assert_problem(await client.post(path, json={"id": ""}, headers=auth(a)), 422)
     assert len((await get_request(client, created["id"], applicant))["groups"][0]["tasks"]) == 3
 
 
@@ -264,7 +264,7 @@ async def test_the_timeline_tells_who_did_what_when_and_how(client: httpx.AsyncC
     response = await client.post(
         f"/v1/approval-requests/{created['id']}/groups/{created['groups'][1]['id']}/approvers",
         json={"id": newcomer},
-        headers=auth(applicant),
+        headers=auth(c),
     )
     assert response.status_code == 201
     assert (await decide(client, task_of(created, b), b, "reject", channel="api")).status_code == 200
@@ -272,7 +272,7 @@ async def test_the_timeline_tells_who_did_what_when_and_how(client: httpx.AsyncC
     assert [(e["action"], e["actor_id"], e["channel"]) for e in timeline] == [
         ("created", applicant, None),
         ("approve", a, "mobile"),
-        ("approver_added", applicant, None),
+        ("approver_added", c, None),
         ("reject", b, "api"),
         ("decided", b, None),
     ]

@@ -12,15 +12,14 @@ from sealflow_approval.domain import (
     Combine,
     Decision,
     GroupMode,
-    GroupModel,
     Outcome,
-    RequestModel,
     Tally,
     group_outcome,
-    pending_tasks,
     request_outcome,
     validate_group,
 )
+
+from .request_model import GroupModel, RequestModel, pending_tasks
 
 
 @dataclass(frozen=True)

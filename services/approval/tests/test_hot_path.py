@@ -1,4 +1,4 @@
-"""The single-statement decision (repository.DECIDE_AT_ONCE): the rules it restates in SQL, its guard against
+"""The single-statement decision (repository.decision): the rules it restates in SQL, its guard against
 a stale snapshot, and what it writes compared with the transactional path, decision by decision."""
 
 from __future__ import annotations
@@ -11,36 +11,53 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
-from sqlalchemy.engine import make_url
 
 from sealflow_approval import service
 from sealflow_approval.domain import Decision, Tally, group_outcome, request_outcome
 from sealflow_approval.main import create_app
-from sealflow_approval.repository import GROUP_OUTCOME_AFTER, REQUEST_OUTCOME_AFTER
+from sealflow_approval.repository.decision import group_outcome_after, request_outcome_after
 from sealkit.auth import Principal
 from sealkit.contracts.approval import REQUEST_DECIDED, DecisionSubmission
 from sealkit.jsonutil import dumps, loads
+from sealkit.sql import fetch_on_driver
 from sealkit.tables import outbox
 from sealkit.testing import asgi_client, auth, started, unique
 
 from .conftest import make_settings
-from .helpers import open_request, people, request_body, task_of
+from .helpers import connect, open_request, people, request_body, task_of
 
 
-async def _connect(db_url: str) -> Any:
-    u = make_url(db_url)
-    return await asyncpg.connect(host=u.host, port=u.port, user=u.username, database=u.database)
+def _typed(name: str, type_: Any) -> Any:
+    return sa.bindparam(name, type_=type_)
+
+
+# the rules exactly as the statement uses them, over parameters instead of the rows' columns
+GROUP_AFTER = sa.select(
+    group_outcome_after(
+        _typed("mode", sa.Text), _typed("min_approvals", sa.Integer), _typed("task_count", sa.Integer),
+        _typed("approved_count", sa.Integer), _typed("rejected_count", sa.Integer),
+        approved=_typed("approved", sa.Integer), rejected=_typed("rejected", sa.Integer),
+    )
+)  # fmt: skip
+REQUEST_AFTER = sa.select(
+    request_outcome_after(
+        _typed("combine", sa.Text), _typed("group_count", sa.Integer),
+        _typed("approved_groups", sa.Integer), _typed("rejected_groups", sa.Integer),
+    )
+)  # fmt: skip
+
+
+async def _one(conn: Any, stmt: Any, **params: Any) -> Any:
+    rows = await fetch_on_driver(conn, stmt, params)
+    return next(iter(rows[0].values()))
 
 
 async def test_sql_group_outcome_agrees_with_the_domain_on_every_small_tally(db_url: str) -> None:
-    sql = f"SELECT {GROUP_OUTCOME_AFTER} FROM (SELECT $1::text AS mode, $2::int AS min_approvals, $3::int AS task_count, $4::int AS approved_count, $5::int AS rejected_count, $6::int AS a, $7::int AS r) s"
-    sql = sql.replace("$10", "r").replace("$9", "a")
-    conn = await _connect(db_url)
+    conn = await connect(db_url)
     checked = 0
     try:
         for mode, total in itertools.product(("all", "any", "quorum"), range(1, 7)):
@@ -52,7 +69,10 @@ async def test_sql_group_outcome_agrees_with_the_domain_on_every_small_tally(db_
                         continue  # a decided group takes no decisions
                     for a in (1, 0):
                         after = group_outcome(mode, Tally(total, approved + a, rejected + 1 - a), needed)  # type: ignore[arg-type]  # as above
-                        in_sql = await conn.fetchval(sql, mode, needed, total, approved, rejected, a, 1 - a)
+                        in_sql = await _one(
+                            conn, GROUP_AFTER, mode=mode, min_approvals=needed, task_count=total,
+                            approved_count=approved, rejected_count=rejected, approved=a, rejected=1 - a,
+                        )  # fmt: skip
                         assert in_sql == after, (mode, needed, total, approved, rejected, a)
                         checked += 1
     finally:
@@ -61,8 +81,7 @@ async def test_sql_group_outcome_agrees_with_the_domain_on_every_small_tally(db_
 
 
 async def test_sql_request_outcome_agrees_with_the_domain_on_every_small_tally(db_url: str) -> None:
-    sql = f"SELECT {REQUEST_OUTCOME_AFTER} FROM (SELECT $1::text AS combine, $2::int AS group_count, $3::int AS approved_after, $4::int AS rejected_after) s"
-    conn = await _connect(db_url)
+    conn = await connect(db_url)
     checked = 0
     try:
         for combine, total in itertools.product(("all", "any"), range(1, 7)):
@@ -70,7 +89,11 @@ async def test_sql_request_outcome_agrees_with_the_domain_on_every_small_tally(d
                 if approved + rejected > total:
                     continue
                 expected = request_outcome(combine, Tally(total, approved, rejected))  # type: ignore[arg-type]  # the two combines
-                assert await conn.fetchval(sql, combine, total, approved, rejected) == expected
+                in_sql = await _one(
+                    conn, REQUEST_AFTER, combine=combine, group_count=total,
+                    approved_groups=approved, rejected_groups=rejected,
+                )  # fmt: skip
+                assert in_sql == expected, (combine, total, approved, rejected)
                 checked += 1
     finally:
         await conn.close()
@@ -85,8 +108,8 @@ async def test_a_decision_whose_snapshot_went_stale_writes_nothing(
     applicant = unique("alice")
     bob, carol, dave = people(3)
     created = await open_request(client, applicant, request_body(("all", [bob, carol, dave])))
-    holder = await _connect(db_url)
-    watcher = await _connect(db_url)
+    holder = await connect(db_url)
+    watcher = await connect(db_url)
     try:
         tx = holder.transaction()
         await tx.start()

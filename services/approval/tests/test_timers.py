@@ -24,6 +24,7 @@ from sealkit.testing import auth, create_test_database, drop_database, unique
 
 from .conftest import make_settings
 from .helpers import decide, get_request, open_request, request_body, task_of
+from .version_guard import install_version_guard
 
 # The events these tests count go nowhere: a closed port. Nothing here waits for their delivery.
 NOWHERE = "http://127.0.0.1:9/v1/events"
@@ -33,6 +34,7 @@ NOWHERE = "http://127.0.0.1:9/v1/events"
 async def timer_app() -> AsyncIterator[FastAPI]:
     """Its own database: calling the timers with a `now` in the future touches only this module's rows."""
     url = await create_test_database("approval")
+    await install_version_guard(url)
     app = create_app(make_settings(timer_interval_seconds=0.1), database_url=url)
     async with LifespanManager(app):
         yield app

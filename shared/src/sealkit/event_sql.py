@@ -30,6 +30,7 @@ from sealkit.contracts.base import Contract
 from sealkit.ids import new_id
 from sealkit.jsonutil import dumps
 from sealkit.outbox import Outbox
+from sealkit.sql import constant
 from sealkit.tables import outbox as outbox_table
 
 
@@ -47,6 +48,11 @@ class EventInSql:
         self._order = list(fields)
         self._from_row = [f for f in self._order if f in from_row]
         self._known = [f for f in self._order if f not in from_row]
+        # what `params` renders on every call, worked out once: each field's `"name":` and value adapter,
+        # and the parameters' names
+        self._keys = [("," if i else "") + dumps(f).decode() + ":" for i, f in enumerate(self._order)]
+        self._adapters = {f: _adapter(contract, f) for f in self._known}
+        self._fragment_names = [f"{name}_f{i}" for i in range(len(self._from_row) + 1)]
 
     def body(self, columns: Mapping[str, ColumnElement[Any]]) -> ColumnElement[str]:
         """The body as SQL: the fragments Python renders (`params`) around the row's values as JSON."""
@@ -85,11 +91,11 @@ class EventInSql:
             sa.select(
                 destinations.c.id,
                 sa.bindparam(f"{self.name}_event_id", type_=sa.Uuid),
-                sa.literal(self.event_type),
+                constant(self.event_type),
                 destinations.c.url,
                 self.body(columns),
-                sa.literal("pending"),
-                sa.literal(0),
+                constant("pending"),
+                constant(0),
                 now,
                 now,
             )
@@ -112,26 +118,25 @@ class EventInSql:
 
     def params(self, outbox: Outbox, known: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
         """The statement's parameters for one call: `known` holds every field not taken from the row."""
-        missing = set(self._known) - set(known)
-        if missing:
-            raise ValueError(f"{self.contract.__name__} needs {sorted(missing)} from the caller")
+        if not known.keys() >= self._adapters.keys():
+            missing = sorted(self._adapters.keys() - known.keys())
+            raise ValueError(f"{self.contract.__name__} needs {missing} from the caller")
         subscribers = list(dict.fromkeys(outbox.destinations(self.event_type)))
         event_id = new_id()
         envelope = dumps(
             {"id": str(event_id), "type": self.event_type, "source": outbox.source, "occurred_at": now}
         ).decode()
         fragments, current = [], envelope[:-1] + ',"data":{'
-        for i, field in enumerate(self._order):
-            current += ("," if i else "") + dumps(field).decode() + ":"
-            if field not in self._known:
-                fragments.append(current)
+        for key, field in zip(self._keys, self._order, strict=True):
+            adapter = self._adapters.get(field)
+            if adapter is None:  # from the row: the SQL puts its value here
+                fragments.append(current + key)
                 current = ""
             else:
-                value = _adapter(self.contract, field).dump_python(known[field], mode="json")
-                current += dumps(value).decode()
+                current += key + dumps(adapter.dump_python(known[field], mode="json")).decode()
         fragments.append(current + "}}")
         return {
-            **{f"{self.name}_f{i}": text for i, text in enumerate(fragments)},
+            **dict(zip(self._fragment_names, fragments, strict=True)),
             f"{self.name}_to": subscribers,
             f"{self.name}_ids": [new_id() for _ in range(len(subscribers) + 1)],
             f"{self.name}_event_id": event_id,
@@ -145,9 +150,11 @@ class EventInSql:
 def _as_json(column: ColumnElement[Any], is_datetime: bool) -> ColumnElement[str]:
     """The column's value as JSON text; datetimes in UTC with a Z, as the contracts write them."""
     if is_datetime:
-        local = sa.cast(sa.func.to_json(sa.func.timezone("UTC", column)), sa.Text)
-        return sa.func.coalesce(sa.func.concat(sa.func.rtrim(local, '"'), 'Z"'), "null")
-    return sa.func.coalesce(sa.cast(sa.func.to_json(column), sa.Text), "null")
+        local = sa.cast(sa.func.to_json(sa.func.timezone(constant("UTC"), column)), sa.Text)
+        return sa.func.coalesce(
+            sa.func.concat(sa.func.rtrim(local, constant('"')), constant('Z"')), constant("null")
+        )
+    return sa.func.coalesce(sa.cast(sa.func.to_json(column), sa.Text), constant("null"))
 
 
 @cache

@@ -37,6 +37,11 @@ def nul_path(value: Any) -> list[str | int] | None:
     return None
 
 
+def _is_json(request: Request) -> bool:
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return media in ("", "application/json") or media.endswith("+json")
+
+
 def _refuse(loc: list[str | int]) -> RequestValidationError:
     return RequestValidationError([{"type": "value_error", "loc": tuple(loc), "msg": MESSAGE, "input": None}])
 
@@ -52,8 +57,8 @@ async def refuse_nul_bytes(request: Request) -> None:
     if "\x00" in request.scope.get("path", ""):
         names = [k for k, v in request.path_params.items() if "\x00" in str(v)]
         raise _refuse(["path", *names[:1]])
-    if request.method in ("GET", "HEAD", "DELETE", "OPTIONS"):
-        return
+    if request.method in ("GET", "HEAD", "DELETE", "OPTIONS") or not _is_json(request):
+        return  # an upload (multipart) streams past: reading it here would buffer it whole
     body = await request.body()  # Starlette caches it: this is the same bytes FastAPI parsed
     if _ESCAPED_NUL not in body:  # the cheap scan that lets almost every request through
         return

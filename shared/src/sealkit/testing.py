@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import os
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -377,3 +379,20 @@ async def assert_no_drift(own_database: OwnDatabase, service: str, metadata: sa.
 @pytest.fixture
 def event_secret() -> str:
     return TEST_EVENT_SECRET
+
+
+_ROLE_CHECK = re.compile(r"\.has\(|require_roles\(|\.roles\b")
+
+
+def assert_role_checks_in_access(package: ModuleType) -> None:
+    """The access check each service runs: every role check of its package is in its access.py, the one
+    home of its access rules, so a rule added anywhere else fails this test."""
+    source = Path(str(package.__file__)).parent
+    elsewhere = [
+        f"{path.relative_to(source)}:{number}"
+        for path in sorted(source.rglob("*.py"))
+        if path.name != "access.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if _ROLE_CHECK.search(line)
+    ]
+    assert elsewhere == [], f"role checks outside {package.__name__}/access.py: {elsewhere}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from sealkit.sql import partial_index
 from sealkit.types import JSONType, UTCDateTime
 
 metadata = sa.MetaData()
@@ -31,11 +32,8 @@ requests = sa.Table(
     # so a single autocommit statement can tell whether what it read is still current
     sa.Column("version", sa.BigInteger, nullable=False, server_default="0"),
     sa.Index("ix_requests_applicant", "applicant_id", "created_at"),
-    sa.Index(
-        "ix_requests_deadline",
-        "deadline_at",
-        postgresql_where=sa.text("status = 'pending' AND deadline_at IS NOT NULL"),
-        sqlite_where=sa.text("status = 'pending' AND deadline_at IS NOT NULL"),
+    partial_index(
+        "ix_requests_deadline", "deadline_at", where="status = 'pending' AND deadline_at IS NOT NULL"
     ),
 )
 
@@ -74,19 +72,11 @@ tasks = sa.Table(
     sa.Column("next_remind_at", UTCDateTime),
     sa.Column("reminders_sent", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_tasks_inbox", "approver_id", "status", "created_at"),
-    sa.Index(
-        "uq_tasks_live_approver",
-        "group_id",
-        "approver_id",
-        unique=True,
-        postgresql_where=sa.text("status <> 'cancelled'"),
-        sqlite_where=sa.text("status <> 'cancelled'"),
+    partial_index(
+        "uq_tasks_live_approver", "group_id", "approver_id", where="status <> 'cancelled'", unique=True
     ),
-    sa.Index(
-        "ix_tasks_remind",
-        "next_remind_at",
-        postgresql_where=sa.text("status = 'pending' AND next_remind_at IS NOT NULL"),
-        sqlite_where=sa.text("status = 'pending' AND next_remind_at IS NOT NULL"),
+    partial_index(
+        "ix_tasks_remind", "next_remind_at", where="status = 'pending' AND next_remind_at IS NOT NULL"
     ),
 )
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
+from sealflow_approval import access, service
 from sealflow_approval import repository as repo
-from sealflow_approval import service
 from sealflow_approval.config import ApprovalSettings
 from sealflow_approval.domain import RequestStatus, TaskStatus
 from sealflow_approval.schemas import (
@@ -28,9 +29,9 @@ from sealkit.auth import CurrentUser, current_user
 from sealkit.contracts.approval import DecisionSubmission
 from sealkit.contracts.types import UtcDateTime
 from sealkit.db import DbConn
-from sealkit.idempotency import has_key, idempotent
-from sealkit.jsonutil import json_response
-from sealkit.pagination import Page, clamp_limit, encode_cursor
+from sealkit.hot_path import at_once_or_in_transaction
+from sealkit.idempotency import idempotent
+from sealkit.pagination import Page, clamp_limit, page_of
 from sealkit.problems import Forbidden
 
 # Authenticate before anything else (route dependencies run first), so a bad token never costs a
@@ -50,19 +51,14 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 async def create_request(
     body: RequestCreate, request: Request, user: CurrentUser, runtime: RuntimeDep
 ) -> Response:
-    settings, db, outbox = runtime.settings, runtime.db, runtime.outbox
-    remind = settings.reminder_interval_minutes if isinstance(settings, ApprovalSettings) else 0
-    # hot path (PERFORMANCE.md): the whole request is one statement, so it needs no transaction around it
-    if not has_key(request):
-        async with db.statement() as pg:
-            if pg is not None:
-                view = await service.create_request(
-                    pg, outbox, user=user, body=body, default_remind_minutes=remind
-                )
-                return json_response(view, status_code=201)
-    async with db.transaction() as conn:
-        return await idempotent(conn, request, user, body, lambda: service.create_request(
-            conn, outbox, user=user, body=body, default_remind_minutes=remind))  # fmt: skip
+    outbox, remind = runtime.outbox, runtime.settings_as(ApprovalSettings).reminder_interval_minutes
+    # hot path: the whole request is one statement, so it needs no transaction around it
+    return await at_once_or_in_transaction(
+        request,
+        at_once=lambda pg: service.create_request_at_once(pg, outbox, user=user, body=body, default_remind_minutes=remind),
+        in_transaction=lambda conn: service.create_request(conn, outbox, user=user, body=body, default_remind_minutes=remind),
+        idempotent_for=user, payload=body, status_code=201,
+    )  # fmt: skip
 
 
 @router.get("/approval-requests", response_model=Page[RequestSummary], summary="List approval requests")
@@ -74,16 +70,14 @@ async def list_requests(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[RequestSummary]:
-    if not mine and not user.has(*service.OVERSEERS):
+    if not mine and not access.oversees(user):
         raise Forbidden("listing everyone's requests needs the admin or monitor role")
     limit = clamp_limit(limit)
     rows = await repo.list_requests(
         conn, applicant_id=user.sub if mine else None, status=status, cursor=cursor, limit=limit
     )
-    items = [RequestSummary.model_validate(dict(r._mapping)) for r in rows[:limit]]
-    return Page(
-        items=items,
-        next_cursor=encode_cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None,
+    return page_of(
+        rows, limit, lambda r: RequestSummary.model_validate(dict(r._mapping)), lambda s: (s.created_at, s.id)
     )
 
 
@@ -164,14 +158,12 @@ async def inbox(
         cursor=cursor,
         limit=limit,
     )
-    items = [InboxTask.model_validate(dict(r._mapping)) for r in rows[:limit]]
-    last = items[-1] if items else None
-    return Page(
-        items=items,
-        next_cursor=encode_cursor(last.created_at, last.id)
-        if last and last.created_at and len(rows) > limit
-        else None,
-    )
+    return page_of(rows, limit, lambda r: InboxTask.model_validate(dict(r._mapping)), _inbox_position)
+
+
+def _inbox_position(task: InboxTask) -> tuple[datetime, UUID]:
+    assert task.created_at is not None  # a task's row always has it; the schema shares its type with others
+    return task.created_at, task.id
 
 
 @router.post(
@@ -183,18 +175,15 @@ async def inbox(
 async def decide(
     task_id: UUID, body: DecisionSubmission, request: Request, user: CurrentUser, runtime: RuntimeDep
 ) -> Response:
-    db, outbox = runtime.db, runtime.outbox
-    # hot path (PERFORMANCE.md): a decision is one autocommit statement, settling included;
-    # refusals, lost races and Idempotency-Key calls take the transaction below
-    if not has_key(request):
-        async with db.statement() as pg:
-            if pg is not None:
-                done = await service.decide_at_once(pg, outbox, user=user, task_id=task_id, body=body)
-                if done is not None:
-                    return json_response(done)
-    async with db.transaction() as conn:
-        return await idempotent(conn, request, user, body, lambda: service.decide(
-            conn, outbox, user=user, task_id=task_id, body=body), status_code=200)  # fmt: skip
+    outbox = runtime.outbox
+    # hot path: a decision is one autocommit statement, settling included; refusals, lost races and
+    # Idempotency-Key calls take the transaction
+    return await at_once_or_in_transaction(
+        request,
+        at_once=lambda pg: service.decide_at_once(pg, outbox, user=user, task_id=task_id, body=body),
+        in_transaction=lambda conn: service.decide(conn, outbox, user=user, task_id=task_id, body=body),
+        idempotent_for=user, payload=body,
+    )  # fmt: skip
 
 
 @router.post(

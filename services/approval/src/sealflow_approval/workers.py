@@ -11,8 +11,7 @@ from sealkit.types import utcnow
 
 
 async def timers(runtime: Runtime) -> None:
-    settings = runtime.settings
-    assert isinstance(settings, ApprovalSettings)
+    settings = runtime.settings_as(ApprovalSettings)
 
     async def deadlines() -> int:
         async with runtime.db.transaction() as conn:

@@ -7,15 +7,17 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 
+from sealflow_mail import access
 from sealflow_mail import repository as repo
 from sealflow_mail.domain import Outcome
 from sealflow_mail.schemas import InboundMail, OutboundMail
-from sealkit.auth import require_roles
+from sealkit.auth import current_user
 from sealkit.db import DbConn
 from sealkit.pagination import Page, clamp_limit, page_of
 from sealkit.problems import NotFound
 
-router = APIRouter(prefix="/v1/mail", tags=["mail"], dependencies=[Depends(require_roles("admin"))])
+# Authenticate before anything else, as every service's router does; then every route is the admin's.
+router = APIRouter(prefix="/v1/mail", tags=["mail"], dependencies=[Depends(current_user), access.admin_only])
 
 
 @router.get("/outbound", response_model=Page[OutboundMail], summary="Mails sent (or queued), newest first")

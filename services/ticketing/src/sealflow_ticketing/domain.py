@@ -22,7 +22,6 @@ from typing import Any, Literal
 from sealflow_ticketing.calendar import BusinessCalendar, add_business_minutes
 
 TicketStatus = Literal["callback_pending", "queued", "assigned", "resolved", "closed"]
-OVERSEERS = ("supervisor", "monitor", "admin")
 OPEN: frozenset[str] = frozenset({"callback_pending", "queued", "assigned"})
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 from sealflow_ticketing import repository as repo
 from sealflow_ticketing import service
+from sealflow_ticketing.access import Admin, Agent, Overseer, Supervisor
 from sealflow_ticketing.domain import TicketStatus
 from sealflow_ticketing.schemas import (
     AgentKpi,
@@ -32,18 +34,16 @@ from sealflow_ticketing.schemas import (
     TypeKpi,
 )
 from sealkit.app import OutboxDep, RuntimeDep
-from sealkit.auth import CurrentUser, Principal, require_roles
-from sealkit.db import DbConn
-from sealkit.idempotency import has_key, idempotent
-from sealkit.jsonutil import json_response
+from sealkit.auth import CurrentUser, current_user
+from sealkit.db import DbConn, HotConnection
+from sealkit.hot_path import at_once_or_in_transaction
+from sealkit.idempotency import idempotent
 from sealkit.pagination import Page, clamp_limit
 from sealkit.problems import NotFound
 
-router = APIRouter(prefix="/v1", tags=["ticketing"])
-Admin = Annotated[Principal, Depends(require_roles("admin"))]
-Agent = Annotated[Principal, Depends(require_roles("agent"))]
-Supervisor = Annotated[Principal, Depends(require_roles("supervisor", "admin"))]
-Overseer = Annotated[Principal, Depends(require_roles("supervisor", "monitor", "admin"))]
+# Authenticate before anything else (route dependencies run first), so a bad token never costs a
+# database connection; CurrentUser and the role-gated callers of `access` reuse this cached result.
+router = APIRouter(prefix="/v1", tags=["ticketing"], dependencies=[Depends(current_user)])
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"description": "the ticket is not in a state that allows it"}
 }
@@ -79,15 +79,13 @@ async def update_type(key: str, body: TicketTypeUpdate, conn: DbConn, _: Admin) 
     summary="Open a ticket (due_at = now + the type's SLA; a callback type runs its callback first)",
 )
 async def create_ticket(body: TicketCreate, request: Request, user: CurrentUser, runtime: RuntimeDep) -> Any:
-    # hot path (PERFORMANCE.md): without an Idempotency-Key, a read of the type and one statement
-    if not has_key(request):
-        async with runtime.db.statement() as pg:
-            if pg is not None:
-                ticket = await service.create_ticket(pg, runtime.outbox, user=user, body=body)
-                return json_response(ticket, status_code=201)
-    async with runtime.db.transaction() as conn:
-        return await idempotent(conn, request, user, body, lambda: service.create_ticket(
-            conn, runtime.outbox, user=user, body=body))  # fmt: skip
+    # hot path: without an Idempotency-Key, a read of the type and one statement
+    return await at_once_or_in_transaction(
+        request,
+        at_once=lambda pg: service.create_ticket_at_once(pg, runtime.outbox, user=user, body=body),
+        in_transaction=lambda conn: service.create_ticket(conn, runtime.outbox, user=user, body=body),
+        idempotent_for=user, payload=body, status_code=201,
+    )  # fmt: skip
 
 
 @router.get(
@@ -139,14 +137,18 @@ async def get_timeline(ticket_id: UUID, conn: DbConn, user: CurrentUser) -> list
     responses={204: {"description": "no queued ticket (of those types)"}},
     summary="Take the next ticket: highest priority, then earliest due_at",
 )
-async def claim(user: Agent, runtime: RuntimeDep, body: ClaimIn | None = None) -> Any:
-    # hot path (PERFORMANCE.md): on PostgreSQL the claim is one statement, run without a transaction
-    async with runtime.db.statement() as pg:
-        if pg is not None:
-            ticket = await service.claim(pg, user=user, body=body)
-            return Response(status_code=204) if ticket is None else ticket
-    async with runtime.db.transaction() as conn:
-        ticket = await service.claim(conn, user=user, body=body)
+async def claim(request: Request, user: Agent, body: ClaimIn | None = None) -> Any:
+    # hot path: on PostgreSQL the claim is one statement, run without a transaction
+    async def at_once(pg: HotConnection) -> TicketOut | Response:
+        return _ticket_or_nothing(await service.claim_at_once(pg, user=user, body=body))
+
+    async def in_transaction(conn: AsyncConnection) -> TicketOut | Response:
+        return _ticket_or_nothing(await service.claim(conn, user=user, body=body))
+
+    return await at_once_or_in_transaction(request, at_once=at_once, in_transaction=in_transaction)
+
+
+def _ticket_or_nothing(ticket: TicketOut | None) -> TicketOut | Response:
     return Response(status_code=204) if ticket is None else ticket
 
 
@@ -195,18 +197,15 @@ async def handoff(ticket_id: UUID, body: HandoffIn, conn: DbConn, user: CurrentU
     responses=CONFLICT,
     summary="Post the result (the assignee); delivered to the requester's notify_url",
 )
-async def post_result(ticket_id: UUID, body: ResultIn, user: CurrentUser, runtime: RuntimeDep) -> TicketOut:
-    # hot path (PERFORMANCE.md): on PostgreSQL one statement with its outbox rows; a refusal is explained
-    # by the transaction below
-    async with runtime.db.statement() as pg:
-        if pg is not None:
-            done = await service.post_result_at_once(
-                pg, runtime.outbox, user=user, ticket_id=ticket_id, body=body
-            )
-            if done is not None:
-                return done
-    async with runtime.db.transaction() as conn:
-        return await service.post_result(conn, runtime.outbox, user=user, ticket_id=ticket_id, body=body)
+async def post_result(
+    ticket_id: UUID, body: ResultIn, request: Request, user: CurrentUser, runtime: RuntimeDep
+) -> Any:
+    # hot path: on PostgreSQL one statement with its outbox rows; a refusal is explained by the transaction
+    return await at_once_or_in_transaction(
+        request,
+        at_once=lambda pg: service.post_result_at_once(pg, runtime.outbox, user=user, ticket_id=ticket_id, body=body),
+        in_transaction=lambda conn: service.post_result(conn, runtime.outbox, user=user, ticket_id=ticket_id, body=body),
+    )  # fmt: skip
 
 
 @router.post(

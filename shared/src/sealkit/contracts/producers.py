@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sealkit.contracts import approval, ticketing
+from sealkit.contracts import approval, orders, ticketing
 
 PRODUCERS: Mapping[str, frozenset[str]] = {
     approval.TASK_CREATED: frozenset({"approval"}),
@@ -16,4 +16,5 @@ PRODUCERS: Mapping[str, frozenset[str]] = {
     ticketing.TICKET_RESOLVED: frozenset({"ticketing"}),
     ticketing.TICKET_OVERDUE: frozenset({"ticketing"}),
     ticketing.TICKET_FEEDBACK: frozenset({"ticketing"}),
+    orders.ORDER_REMINDER: frozenset({"orders"}),
 }

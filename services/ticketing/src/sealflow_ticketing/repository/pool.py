@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sealflow_ticketing.models import IS_QUEUED, ticket_events, tickets
 from sealkit.contracts.ticketing import TICKET_RESOLVED, TicketResolved
+from sealkit.db import HotConnection
 from sealkit.event_sql import EventInSql
 from sealkit.outbox import Outbox
 from sealkit.sql import AnyRow, AnySelect, fetch_on_driver, for_update
@@ -72,7 +73,7 @@ def claim_statement(*, typed: bool, postgres: bool) -> Any:
 
 
 async def claim_at_once(
-    driver: Any, agent_id: str, types: Sequence[str] | None, now: datetime
+    driver: HotConnection, agent_id: str, types: Sequence[str] | None, now: datetime
 ) -> dict[str, Any] | None:
     """`claim` as one autocommit statement on a `Database.statement()` connection (PostgreSQL)."""
     params: dict[str, Any] = {"p_agent": agent_id, "p_now": now, "p_types": list(types or ())}
@@ -163,7 +164,7 @@ RESOLVED = EventInSql(
 
 
 async def resolve_at_once(
-    driver: Any, outbox: Outbox, ticket_id: UUID, agent_id: str, result: str, now: datetime
+    driver: HotConnection, outbox: Outbox, ticket_id: UUID, agent_id: str, result: str, now: datetime
 ) -> dict[str, Any] | None:
     """`resolve` and its `ticket.resolved` outbox rows as one autocommit statement on a
     `Database.statement()` connection (PostgreSQL); None when the caller may not resolve it now."""

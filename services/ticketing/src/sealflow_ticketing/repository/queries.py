@@ -22,6 +22,7 @@ from sealflow_ticketing.models import (
     tickets,
 )
 from sealflow_ticketing.repository.pool import POOL_ORDER
+from sealkit.db import HotConnection
 from sealkit.pagination import newest_first
 from sealkit.sql import AnyRow, AnySelect, Rows, fetch_on_driver, for_update, insert_ignoring_conflicts
 
@@ -36,11 +37,13 @@ async def insert_type(conn: AsyncConnection, row: dict[str, Any]) -> AnyRow | No
 _TYPE_BY_KEY = sa.select(ticket_types).where(ticket_types.c.key == sa.bindparam("p_key"))
 
 
-async def get_type(conn: AsyncConnection | Any, key: str) -> Any:
-    """The ticket type (attribute access) or None; `conn` is a transaction or a Database.statement()."""
-    if isinstance(conn, AsyncConnection):
-        return (await conn.execute(_TYPE_BY_KEY, {"p_key": key})).first()
-    rows = await fetch_on_driver(conn, _TYPE_BY_KEY, {"p_key": key})
+async def get_type(conn: AsyncConnection, key: str) -> AnyRow | None:
+    return (await conn.execute(_TYPE_BY_KEY, {"p_key": key})).first()
+
+
+async def get_type_at_once(driver: HotConnection, key: str) -> SimpleNamespace | None:
+    """`get_type` on a `Database.statement()` connection (the hot creation), with attribute access."""
+    rows = await fetch_on_driver(driver, _TYPE_BY_KEY, {"p_key": key})
     return SimpleNamespace(**rows[0]) if rows else None
 
 

@@ -3,6 +3,7 @@
 from sealflow_ticketing.service.agents import agent_kpis, list_agents, set_availability, type_kpis
 from sealflow_ticketing.service.intake import (
     create_ticket,
+    create_ticket_at_once,
     create_type,
     on_callback_delivery,
     on_ticket_requested,
@@ -13,6 +14,7 @@ from sealflow_ticketing.service.views import get_ticket, get_timeline, list_tick
 from sealflow_ticketing.service.work import (
     assign,
     claim,
+    claim_at_once,
     feedback,
     handoff,
     lock,
@@ -25,7 +27,9 @@ __all__ = [
     "agent_kpis",
     "assign",
     "claim",
+    "claim_at_once",
     "create_ticket",
+    "create_ticket_at_once",
     "create_type",
     "dispatch_round",
     "expire_locks",

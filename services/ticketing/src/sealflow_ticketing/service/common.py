@@ -9,7 +9,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from sealflow_ticketing.domain import OVERSEERS
+from sealflow_ticketing import access
 from sealflow_ticketing.models import tickets
 from sealflow_ticketing.schemas import TicketOut
 from sealkit.auth import Principal
@@ -17,7 +17,6 @@ from sealkit.problems import Conflict, Forbidden, NotFound
 from sealkit.sql import AnyRow
 
 SYSTEM = "system"
-ALL_SEEING = (*OVERSEERS, "service")
 
 
 def event_row(
@@ -62,20 +61,19 @@ def ticket_out(row: AnyRow | dict[str, Any]) -> TicketOut:
 
 
 def can_view(user: Principal, row: AnyRow) -> bool:
-    """Overseers and services see every ticket; agents the pool and what they hold or held; requesters theirs."""
-    if user.has(*ALL_SEEING) or user.sub in (row.requester_id, row.assignee, row.resolved_by):
-        return True
-    return user.has("agent") and row.status == "queued"
+    """access.may_view for a ticket's row."""
+    return access.may_view(user, requester_id=row.requester_id, assignee=row.assignee,
+                           resolved_by=row.resolved_by, status=row.status)  # fmt: skip
 
 
 def visibility_filter(user: Principal) -> Any | None:
     """`can_view` as a WHERE clause for lists (None: everything)."""
-    if user.has(*ALL_SEEING):
+    if access.sees_every_ticket(user):
         return None
     mine = sa.or_(
         tickets.c.requester_id == user.sub, tickets.c.assignee == user.sub, tickets.c.resolved_by == user.sub
     )
-    return sa.or_(mine, tickets.c.status == "queued") if user.has("agent") else mine
+    return sa.or_(mine, tickets.c.status == "queued") if access.is_agent(user) else mine
 
 
 def ensure_visible(user: Principal, row: AnyRow | None) -> AnyRow:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from uuid import UUID
 
 import asyncpg
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from sealflow_ticketing import domain
+from sealflow_ticketing import access, domain
 from sealflow_ticketing import repository as repo
 from sealflow_ticketing.models import ticket_events, tickets
 from sealflow_ticketing.schemas import TicketCreate, TicketOut, TicketTypeIn, TicketTypeOut, TicketTypeUpdate
@@ -27,14 +27,13 @@ from sealkit.contracts.ticketing import (
     TicketRequested,
 )
 from sealkit.contracts.types import json_problem
+from sealkit.db import HotConnection
 from sealkit.jsonutil import loads
 from sealkit.outbox import Delivery, Outbox
 from sealkit.problems import Conflict, Forbidden, NotFound, Unprocessable
-from sealkit.sql import insert, insert_rows
+from sealkit.sql import insert, insert_rows, insert_rows_at_once
 from sealkit.tables import outbox as outbox_table
 from sealkit.types import utcnow
-
-ON_BEHALF = ("service", "staff", "supervisor", "admin")
 
 
 async def create_type(conn: AsyncConnection, *, body: TicketTypeIn) -> TicketTypeOut:
@@ -55,17 +54,40 @@ async def update_type(conn: AsyncConnection, *, key: str, body: TicketTypeUpdate
 
 
 async def create_ticket(
-    conn: AsyncConnection | Any, outbox: Outbox, *, user: Principal, body: TicketCreate
+    conn: AsyncConnection, outbox: Outbox, *, user: Principal, body: TicketCreate
 ) -> TicketOut:
-    """Open a ticket for the caller (or, for ON_BEHALF roles, for someone else). `conn` is the request's
-    transaction, or (the hot path) an asyncpg connection from Database.statement(): a read of the type and
-    one statement that writes the ticket, its first entry and any callback event (sealkit.sql.insert_rows)."""
+    """Open a ticket for the caller (or, for access.ON_BEHALF roles, for someone else) in the caller's transaction."""
+    return ticket_out(await open_ticket(conn, outbox, **_asked_by(user, body)))
+
+
+async def create_ticket_at_once(
+    driver: HotConnection, outbox: Outbox, *, user: Principal, body: TicketCreate
+) -> TicketOut:
+    """`create_ticket` on a `Database.statement()` connection (the hot path): a read of the type and one
+    autocommit statement that writes the ticket, its first entry and any callback event."""
+    return ticket_out(await open_ticket_at_once(driver, outbox, **_asked_by(user, body)))
+
+
+class NewTicket(TypedDict):
+    """What opening a ticket takes, from the API or from a `ticket.requested` event."""
+
+    actor: str
+    ticket_id: UUID
+    type_key: str
+    title: str
+    description: str
+    data: dict[str, Any]
+    priority: int | None
+    requester: Requester
+    notify_url: str | None
+    reference: str | None
+
+
+def _asked_by(user: Principal, body: TicketCreate) -> NewTicket:
     requester = body.requester or Requester(id=user.sub, email=user.email)
-    if requester.id != user.sub and not user.has(*ON_BEHALF):
+    if not access.may_open_for(user, requester.id):
         raise Forbidden("only service, staff, supervisor or admin may open a ticket for someone else")
-    row = await open_ticket(
-        conn,
-        outbox,
+    return NewTicket(
         actor=user.sub,
         ticket_id=uuid.uuid4(),
         type_key=body.type,
@@ -77,41 +99,53 @@ async def create_ticket(
         notify_url=str(body.notify_url) if body.notify_url else None,
         reference=body.reference,
     )
-    return ticket_out(row)
 
 
-async def open_ticket(
-    conn: AsyncConnection | Any,
-    outbox: Outbox,
-    *,
-    actor: str,
-    ticket_id: UUID,
-    type_key: str,
-    title: str,
-    description: str,
-    data: dict[str, Any],
-    priority: int | None,
-    requester: Requester,
-    notify_url: str | None,
-    reference: str | None,
+async def open_ticket(conn: AsyncConnection, outbox: Outbox, **ticket: Unpack[NewTicket]) -> dict[str, Any]:
+    """Insert a ticket (queued, or callback_pending with its callback in the outbox) and its first entry,
+    in the caller's transaction (one statement on PostgreSQL, sealkit.sql.insert_rows)."""
+    row, history, events, also_to = _ticket_rows(await repo.get_type(conn, ticket["type_key"]), ticket)
+    await insert_rows(conn, [
+        (tickets, [row]), (ticket_events, history),
+        (outbox_table, outbox.rows_for(conn, events, also_to=also_to)),
+    ])  # fmt: skip
+    return row
+
+
+async def open_ticket_at_once(
+    driver: HotConnection, outbox: Outbox, **ticket: Unpack[NewTicket]
 ) -> dict[str, Any]:
-    """Insert a ticket (queued, or callback_pending with its callback in the outbox) and its first entry."""
-    kind = await repo.get_type(conn, type_key)
+    """`open_ticket` as a read of the type and one autocommit statement (sealkit.sql.insert_rows_at_once)."""
+    kind = await repo.get_type_at_once(driver, ticket["type_key"])
+    row, history, events, also_to = _ticket_rows(kind, ticket)
+    await insert_rows_at_once(driver, [
+        (tickets, [row]), (ticket_events, history),
+        (outbox_table, outbox.rows_for(None, events, also_to=also_to)),
+    ])  # fmt: skip
+    if events:
+        outbox.wake()
+    return row
+
+
+def _ticket_rows(
+    kind: Any, ticket: NewTicket
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[tuple[str, TicketCallback]], list[str | None]]:
+    """The ticket's row, its first timeline entries and its callback event, if its type has one."""
     if kind is None:
-        raise Unprocessable(f"there is no ticket type {type_key!r}", slug="unknown-type")
+        raise Unprocessable(f"there is no ticket type {ticket['type_key']!r}", slug="unknown-type")
     now = utcnow()
     status = "callback_pending" if kind.callback_url else "queued"
     row: dict[str, Any] = {
-        "id": ticket_id,
-        "type_key": type_key,
-        "title": title,
-        "description": description,
-        "data": data,
-        "priority": priority if priority is not None else kind.default_priority,
-        "requester_id": requester.id,
-        "requester_email": requester.email,
-        "notify_url": notify_url,
-        "reference": reference,
+        "id": ticket["ticket_id"],
+        "type_key": ticket["type_key"],
+        "title": ticket["title"],
+        "description": ticket["description"],
+        "data": ticket["data"],
+        "priority": kind.default_priority if ticket["priority"] is None else ticket["priority"],
+        "requester_id": ticket["requester"].id,
+        "requester_email": ticket["requester"].email,
+        "notify_url": ticket["notify_url"],
+        "reference": ticket["reference"],
         "status": status,
         "overdue": False,
         "assignee": None,
@@ -119,7 +153,7 @@ async def open_ticket(
         "locked_until": None,
         "handoffs": 0,
         "reopens": 0,
-        "created_by": actor,
+        "created_by": ticket["actor"],
         "created_at": now,
         "due_at": domain.due_at(now, kind.sla_minutes, kind.calendar),
         "resolved_at": None,
@@ -131,34 +165,28 @@ async def open_ticket(
         "feedback_comment": None,
         "callback": {"url": kind.callback_url, "status": "pending"} if kind.callback_url else None,
     }
-    history = [event_row(ticket_id, actor, "created", at=now, detail={"status": status})]
+    history = [event_row(ticket["ticket_id"], ticket["actor"], "created", at=now, detail={"status": status})]
     events: list[tuple[str, TicketCallback]] = []
     if kind.callback_url:
         events.append((
             TICKET_CALLBACK,
             TicketCallback(
-                ticket_id=ticket_id,
-                type=type_key,
-                title=title,
-                description=description,
-                data=data,
-                requester=requester,
-                reference=reference,
+                ticket_id=ticket["ticket_id"],
+                type=ticket["type_key"],
+                title=ticket["title"],
+                description=ticket["description"],
+                data=ticket["data"],
+                requester=ticket["requester"],
+                reference=ticket["reference"],
                 due_at=row["due_at"],
             ),
         ))  # fmt: skip
         history.append(
-            event_row(ticket_id, SYSTEM, "callback_sent", at=later(now), detail={"url": kind.callback_url})
+            event_row(
+                ticket["ticket_id"], SYSTEM, "callback_sent", at=later(now), detail={"url": kind.callback_url}
+            )
         )
-    in_transaction = isinstance(conn, AsyncConnection)
-    also_to = [kind.callback_url]
-    await insert_rows(conn, [
-        (tickets, [row]), (ticket_events, history),
-        (outbox_table, outbox.rows_for(conn if in_transaction else None, events, also_to=also_to)),
-    ])  # fmt: skip
-    if events and not in_transaction:
-        outbox.wake()
-    return row
+    return row, history, events, [kind.callback_url]
 
 
 async def on_ticket_requested(

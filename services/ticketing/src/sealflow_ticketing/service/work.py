@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from sealflow_ticketing import domain, priority
+from sealflow_ticketing import access, domain, priority
 from sealflow_ticketing import repository as repo
 from sealflow_ticketing.models import ticket_events, tickets
 from sealflow_ticketing.schemas import (
@@ -35,26 +34,22 @@ from sealkit.contracts.ticketing import (
     TicketFeedback,
     TicketResolved,
 )
+from sealkit.db import HotConnection
 from sealkit.outbox import Outbox
 from sealkit.problems import Conflict, Forbidden, NotFound
 from sealkit.sql import insert
 from sealkit.types import utcnow
 
-BREAKERS = ("supervisor", "admin")
+
+async def claim(conn: AsyncConnection, *, user: Principal, body: ClaimIn | None) -> TicketOut | None:
+    """The next ticket in pool order, now the caller's; None when nothing (of those types) is queued."""
+    row = await repo.claim(conn, user.sub, body.types if body else None, utcnow())
+    return None if row is None else ticket_out(row)
 
 
-async def claim(conn: AsyncConnection | Any, *, user: Principal, body: ClaimIn | None) -> TicketOut | None:
-    """The next ticket in pool order, now the caller's; None when nothing (of those types) is queued.
-
-    `conn` is the request's transaction, or an asyncpg connection from Database.statement(): on
-    PostgreSQL the claim and its timeline entry are one statement, so it needs no transaction (the hot path).
-    """
-    now = utcnow()
-    types = body.types if body else None
-    if isinstance(conn, AsyncConnection):
-        row = await repo.claim(conn, user.sub, types, now)
-        return None if row is None else ticket_out(row)
-    found = await repo.claim_at_once(conn, user.sub, types, now)
+async def claim_at_once(driver: HotConnection, *, user: Principal, body: ClaimIn | None) -> TicketOut | None:
+    """`claim` as one autocommit statement on PostgreSQL, the claim and its timeline entry (the hot path)."""
+    found = await repo.claim_at_once(driver, user.sub, body.types if body else None, utcnow())
     return None if found is None else ticket_out(found)
 
 
@@ -102,7 +97,7 @@ async def lock(conn: AsyncConnection, *, user: Principal, ticket_id: UUID, body:
 async def unlock(conn: AsyncConnection, *, user: Principal, ticket_id: UUID) -> LockOut:
     """The assignee releases the lock, or a supervisor breaks it; unlocking an unlocked ticket is a no-op."""
     row = ensure_visible(user, await repo.lock_ticket(conn, ticket_id))
-    if row.assignee != user.sub and not user.has(*BREAKERS):
+    if not access.may_unlock(user, row.assignee):
         raise Forbidden("only the assignee or a supervisor may unlock the ticket")
     now = utcnow()
     if not domain.is_locked(row.locked_until, now):
@@ -167,7 +162,7 @@ async def post_result(
 
 
 async def post_result_at_once(
-    driver: Any, outbox: Outbox, *, user: Principal, ticket_id: UUID, body: ResultIn
+    driver: HotConnection, outbox: Outbox, *, user: Principal, ticket_id: UUID, body: ResultIn
 ) -> TicketOut | None:
     """`post_result` as one autocommit statement on PostgreSQL (the hot path): the resolution, its
     timeline entry and the `ticket.resolved` outbox rows. None when it was refused: the caller then runs
@@ -184,7 +179,7 @@ async def feedback(
 ) -> TicketOut:
     """The requester accepts (closed) or reopens (queued again, priority raised, a fresh SLA)."""
     row = ensure_visible(user, await repo.lock_ticket(conn, ticket_id))
-    if row.requester_id != user.sub and not user.has("service"):
+    if not access.may_give_feedback(user, row.requester_id):
         raise Forbidden("only the ticket's requester may give feedback")
     if row.status != "resolved":
         raise Conflict(f"the ticket is {row.status}; feedback is for a resolved ticket")

@@ -1,0 +1,1 @@
+"""Every orders query, one module per area (catalog, enterprises, files, applications, orders)."""
