@@ -45,6 +45,8 @@ class Runtime:
     http: httpx.AsyncClient
     outbox: Outbox
     extras: dict[str, Any] = field(default_factory=dict)
+    # for URLs a caller gave (a provider's, a callback): every connection passes sealkit.outbound
+    outbound_http: httpx.AsyncClient | None = None
 
     def settings_as(self, kind: type[SettingsT]) -> SettingsT:
         """The settings as the service's own class (its factory passes one). A runtime built with other
@@ -125,7 +127,7 @@ def create_service_app(
             transport=http_transport or CheckedTransport(policy, limits=OUTBOUND_LIMITS)
         )
         box = Outbox(settings.subscriptions(), source=service)
-        runtime = Runtime(settings=settings, db=db, http=http, outbox=box)
+        runtime = Runtime(settings=settings, db=db, http=http, outbox=box, outbound_http=outbound)
         app.state.runtime, app.state.db, app.state.settings, app.state.outbox = runtime, db, settings, box
         app.state.token_verifier = TokenVerifier(
             secret=settings.jwt_secret, public_key=settings.jwt_public_key, algorithms=settings.jwt_algorithms
