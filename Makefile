@@ -7,7 +7,7 @@ ROLES ?= applicant,approver
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/sealflow
 
 .DEFAULT_GOAL := help
-.PHONY: help deps system-deps postgres run test test-deploy lint fmt bench token
+.PHONY: help deps system-deps postgres run demo test test-deploy lint fmt bench token
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ postgres: ## check that PostgreSQL answers on 127.0.0.1:5432 (start the local cl
 
 run: deps ## start every service (SQLite under ./var, mail bridge in local mode); Ctrl-C stops
 	$(UV) run python scripts/suite.py run
+
+demo: deps ## walk the whole journey (uses the running suite, or starts one on free ports); fails if a step does not happen
+	$(UV) run python scripts/demo.py
 
 lint: deps ## ruff (lint + format check) and mypy strict
 	$(UV) run ruff check .

@@ -8,6 +8,27 @@ from sealkit.auth import ROLES, mint_token
 from sealkit.settings import ServiceSettings
 
 
+def dev_token(
+    sub: str,
+    roles: list[str],
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    enterprise_id: str | None = None,
+    hours: int = 12,
+) -> str:
+    """A token signed with this environment's SEALFLOW_JWT_SECRET (what the suite's services accept)."""
+    return mint_token(
+        sub,
+        roles,
+        secret=ServiceSettings().jwt_secret,
+        name=name,
+        email=email,
+        enterprise_id=enterprise_id,
+        ttl_seconds=hours * 3600,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Print a Sealflow dev JWT signed with SEALFLOW_JWT_SECRET")
     parser.add_argument("sub")
@@ -22,17 +43,7 @@ def main() -> None:
     unknown = set(roles) - ROLES
     if unknown:
         parser.error(f"unknown roles: {', '.join(sorted(unknown))}")
-    settings = ServiceSettings()
-    print(
-        mint_token(
-            args.sub,
-            roles,
-            secret=settings.jwt_secret,
-            email=args.email,
-            enterprise_id=args.enterprise_id,
-            ttl_seconds=args.hours * 3600,
-        )
-    )
+    print(dev_token(args.sub, roles, email=args.email, enterprise_id=args.enterprise_id, hours=args.hours))
 
 
 if __name__ == "__main__":
