@@ -190,9 +190,9 @@ async def test_the_intake_validates_an_event_against_its_contract_before_recordi
         ok = {"note_id": str(note_id), "word": "hello"}
         assert await post(client, event_id, "kit.ping", ok) == (200, "processed")
         assert await post(client, event_id, "kit.ping", ok) == (200, "duplicate")
-        # a type this service does not subscribe to is refused (issue 10: a callback aimed at our intake)
+        # a type no service is known to produce is refused (issue 10: the envelope names its source)
         refused_type = await post(client, uuid.uuid4(), "kit.other", {"anything": 1})
-        assert refused_type == (422, "this service does not subscribe to 'kit.other' events")
+        assert refused_type == (403, "'kit' does not produce 'kit.other' events")
     assert got == [(Ping(note_id=note_id, word="hello"), event_id)]
     async with db.transaction() as conn:
         kind = (await conn.execute(sa.select(notes.c.kind).where(notes.c.id == note_id))).scalar_one()

@@ -233,31 +233,38 @@ async def test_the_event_intake_refuses_a_bad_signature(client: httpx.AsyncClien
     assert seen == 0
 
 
-async def test_the_event_intake_refuses_what_this_service_does_not_subscribe_to(
+async def test_the_event_intake_acts_only_on_what_it_takes_from_whom_produces_it(
     client: httpx.AsyncClient,
 ) -> None:
-    # approval consumes no events: a genuinely signed one (e.g. its own decision, sent back by a
-    # callback_url pointed at its intake) is refused and leaves no inbox row
-    for event_type, source in [(REQUEST_DECIDED, "approval"), ("ticket.resolved", "ticketing")]:
+    # approval takes no events: a genuine one (e.g. its own decision, sent back by a callback_url
+    # aimed at its intake) is acknowledged but leaves no inbox row; a forged source is refused
+    app: FastAPI = client._transport.app  # type: ignore[attr-defined]  # ASGITransport keeps its app
+    for event_type, source, status in [
+        (REQUEST_DECIDED, "approval", 200),
+        ("ticket.resolved", "ticketing", 200),
+        ("ticket.resolved", "approval", 403),
+        ("ticket.requested", "ticketing", 403),
+        ("made.up", "approval", 403),
+    ]:
         event_id = str(uuid.uuid4())
-        body = dumps(
-            {
-                "id": event_id,
-                "type": event_type,
-                "source": source,
-                "occurred_at": "2026-01-01T00:00:00Z",
-                "data": {},
-            }
-        )
+        envelope = {
+            "id": event_id,
+            "type": event_type,
+            "source": source,
+            "occurred_at": "2026-01-01T00:00:00Z",
+        }
+        body = dumps({**envelope, "data": {}})
         headers = {"Content-Type": "application/json", HEADER: sign(body, TEST_EVENT_SECRET)}
-        problem = assert_problem(await client.post("/v1/events", content=body, headers=headers), 422)
-        assert "subscribe" in problem["detail"]
-        app: FastAPI = client._transport.app  # type: ignore[attr-defined]  # ASGITransport keeps its app
+        response = await client.post("/v1/events", content=body, headers=headers)
+        if status == 200:
+            assert response.json() == {"status": "ignored"}, (event_type, source)
+        else:
+            assert_problem(response, status)
         async with app.state.db.transaction() as conn:
             seen = await conn.scalar(
                 sa.select(sa.func.count()).where(inbox_events.c.event_id == uuid.UUID(event_id))
             )
-        assert seen == 0
+        assert seen == 0, (event_type, source)
     signed_garbage = b'{"id": "nope"}'
     response = await client.post(
         "/v1/events", content=signed_garbage, headers={HEADER: sign(signed_garbage, TEST_EVENT_SECRET)}

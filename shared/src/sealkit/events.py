@@ -51,11 +51,12 @@ def events_router(
 ) -> APIRouter:
     """The intake for the event types this service consumes, each from the service that produces it.
 
-    Any other type is refused (422), and so is a type from another source (403): a caller-given URL
-    pointed at our own intake delivers a genuinely signed event, but never one we act on. An event
-    whose data does not meet its contract is refused (422) before anything is written, so the sender
-    can retry a corrected one under the same id. A handler runs in the same transaction as the inbox
-    row, so an event takes effect exactly once.
+    An event whose source does not produce its type (per `PRODUCERS`, or the handler's `sources`) is
+    refused (403). A genuine event of a type without a handler is acknowledged as "ignored" and leaves
+    no trace: a caller-given URL pointed at our own intake delivers a signed event, never one we act
+    on. An event whose data does not meet its contract is refused (422) before anything is written, so
+    the sender can retry a corrected one under the same id. A handler runs in the same transaction as
+    the inbox row, so an event takes effect exactly once.
     """
     by_type: dict[str, EventHandler[Any]] = {}
     for handler in handlers:
@@ -74,12 +75,13 @@ def events_router(
         except ValidationError as exc:
             raise Unprocessable(f"not an event envelope: {exc.errors()[0]['msg']}") from exc
         handler = by_type.get(event.type)
-        if handler is None:
-            raise Unprocessable(
-                f"this service does not subscribe to {event.type!r} events", slug="not-subscribed"
-            )
-        if event.source not in (handler.sources or producers.get(event.type, frozenset())):
+        allowed = (handler.sources if handler is not None else frozenset()) or producers.get(event.type)
+        if not allowed or event.source not in allowed:
             raise Forbidden(f"{event.source!r} does not produce {event.type!r} events", slug="wrong-source")
+        if handler is None:
+            # a genuine event of a type this service does not take (a notify_url gets every ticket
+            # event): acknowledged so the producer stops, but neither recorded nor acted on
+            return {"status": "ignored"}
         data = handler.validate(event)
         inserted = await conn.execute(
             insert_ignoring_conflicts(
