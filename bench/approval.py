@@ -5,6 +5,7 @@
     uv run python bench/approval.py --workers 1 --duration 10 --warmup 2
     uv run python bench/approval.py --only decisions     # skip the creation figure
     uv run python bench/approval.py --no-events          # no outbox rows (no subscribers configured)
+    uv run python bench/approval.py --only stages        # two-stage definitions only (bench/approval_stages.py)
 
 Each run, in fresh throwaway PostgreSQL databases dropped at the end:
   1. C: bench/ceiling_app.py (FastAPI + raw asyncpg, one INSERT … RETURNING), same workers and load;
@@ -37,6 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root: `bench.common`
 
+from bench import approval_stages
 from bench.common import (
     REPO_ROOT,
     Figure,
@@ -83,7 +85,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
     p.add_argument("--duration", type=float, default=15.0, help="seconds measured per figure")
     p.add_argument("--warmup", type=float, default=3.0, help="seconds of discarded warm-up per figure")
     p.add_argument("--runs", type=int, default=1, help="repeat everything; medians are reported")
-    p.add_argument("--only", choices=["all", "creation", "decisions"], default="all")
+    p.add_argument("--only", choices=["all", "creation", "decisions", "stages"], default="all")
     p.add_argument("--approvers", type=int, default=1000, help="distinct deciding users (tokens)")
     p.add_argument("--no-events", dest="events", action="store_false", help="configure no subscribers")
     p.add_argument("--name", default=SERVICE, help="results file bench/results/<name>.json")
@@ -242,6 +244,8 @@ def one_run(opts: Options, index: int) -> dict[str, Any]:
             print(f"   creations/s: {created.rps:,.0f} ({stored} requests stored)", flush=True)
         if opts.only in ("all", "decisions"):
             figures.append(decisions(opts, server, database, ceiling=c_before.rps))
+        if opts.only in ("all", "stages"):
+            figures.extend(two_stages(opts, server, database, ceiling=c_before.rps))
     c_after = measure_ceiling(workers=opts.workers, warmup=opts.warmup, duration=opts.duration, **load)
     print(f"   C after: {c_after.rps:,.0f}/s", flush=True)
     ceiling = median([c_before, c_after])  # the mean of two
@@ -305,6 +309,19 @@ def decisions(opts: Options, server: Server, database: str, *, ceiling: float) -
     }
     print(f"   decisions/s: {result.rps:,.0f} ({notes})", flush=True)
     return Figure("decisions/s", result, DECIDE_TARGET, notes)
+
+
+def two_stages(opts: Options, server: Server, database: str, *, ceiling: float) -> list[Figure]:
+    """Creation from a two-stage definition, and the decision that opens its second stage."""
+    approval_stages.seed_definition(database)
+    load = {"connections": opts.connections, "threads": opts.threads}
+    created = approval_stages.staged_creations(server, warmup=opts.warmup, duration=opts.duration, load=load)
+    print(f"   staged creations/s: {created.rps:,.0f}", flush=True)
+    opened = approval_stages.stage_openings(
+        server, database, ceiling=ceiling, approvers=opts.approvers, warmup=opts.warmup,
+        duration=opts.duration, target=CREATE_TARGET, **load,
+    )  # fmt: skip
+    return [Figure("staged creations/s", created, CREATE_TARGET), opened]
 
 
 def _walk(listing: Path, body: Path, opts: Options) -> list[str]:

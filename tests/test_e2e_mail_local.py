@@ -26,7 +26,7 @@ import suite
 ADMIN = auth("admin-e2e", "admin")
 
 
-def _wait(probe: Any, what: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> Any:
+def _wait(probe: Any, what: str, proc: subprocess.Popen[bytes], timeout: float = 180) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert proc.poll() is None, f"the suite exited early with {proc.returncode}"

@@ -19,6 +19,7 @@ from sealkit.auth import Principal
 from sealkit.contracts.approval import DecisionSubmission
 from sealkit.testing import auth, unique
 
+from .definitions import define, definition, group, open_from, put_role, stage, stage_task
 from .helpers import connect, get_request, open_request, people, request_body, task_of
 from .version_guard import TRIGGERS
 
@@ -120,3 +121,29 @@ async def test_a_writer_that_forgets_to_bump_the_version_is_caught(
                 await conn.execute(forgetful_write, request_id)
     finally:
         await conn.close()
+
+
+async def test_opening_the_next_stage_bumps_the_request_version(
+    client: httpx.AsyncClient, db_url: str
+) -> None:
+    """The writers of requests in stages: opening a stage (its groups, tasks and audit entries under the
+    request's version, which the guard triggers check at commit) and rejecting for an emptied role."""
+    applicant, boss, fin = unique("alice"), unique("boss"), unique("fin")
+    role = unique("finance")
+    await put_role(client, role, fin)
+    body = definition(stage("one", group("g", {"user": boss})), stage("two", group("fin", {"role": role})))
+    key = (await define(client, body))["key"]
+    opened = (await open_from(client, applicant, key, {"amount": 1})).json()
+    before = await _version(db_url, opened["id"])
+    response = await client.post(f"/v1/tasks/{stage_task(opened, boss)}/decision", json={"decision": "approve"},
+                                 headers=auth(boss, "approver"))  # fmt: skip
+    assert response.json()["request_status"] == "pending"
+    assert await _version(db_url, opened["id"]) > before
+
+    emptied = (await open_from(client, applicant, key, {"amount": 1})).json()
+    await put_role(client, role)
+    before = await _version(db_url, emptied["id"])
+    response = await client.post(f"/v1/tasks/{stage_task(emptied, boss)}/decision", json={"decision": "approve"},
+                                 headers=auth(boss, "approver"))  # fmt: skip
+    assert response.json()["request_status"] == "rejected"
+    assert await _version(db_url, emptied["id"]) > before

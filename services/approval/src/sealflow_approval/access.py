@@ -34,6 +34,11 @@ def sees_without_asking(user: Principal, applicant_id: str) -> bool:
     return applicant_id == user.sub or oversees(user)
 
 
+def is_cc(user: Principal, cc: list[dict[str, object]] | None) -> bool:
+    """A CC recipient of a request (one opened from a definition) reads it; deciding stays the approvers'."""
+    return any(c.get("id") == user.sub for c in cc or [])
+
+
 def decides_own_task(user: Principal, approver_id: str, on_behalf_of: str | None) -> bool:
     """The task's approver deciding it themselves (naming nobody else)."""
     return approver_id == user.sub and on_behalf_of in (None, user.sub)

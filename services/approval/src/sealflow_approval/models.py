@@ -31,6 +31,13 @@ requests = sa.Table(
     # bumped by every writer as it takes the request's lock (repository.lock_request*, update_request),
     # so a single autocommit statement can tell whether what it read is still current
     sa.Column("version", sa.BigInteger, nullable=False, server_default="0"),
+    # a request opened from a definition: the version it keeps, its stage plan (domain.stages) and where
+    # it stands; the counters and `combine` above are then the current stage's
+    sa.Column("definition_key", sa.String(100)),
+    sa.Column("definition_version", sa.Integer),
+    sa.Column("stages", JSONType),
+    sa.Column("current_stage", sa.Integer),
+    sa.Column("cc", JSONType),  # the CC recipients resolved at creation: [{"id", "email"}]
     sa.Index("ix_requests_applicant", "applicant_id", "created_at"),
     partial_index(
         "ix_requests_deadline", "deadline_at", where="status = 'pending' AND deadline_at IS NOT NULL"
@@ -43,6 +50,8 @@ groups = sa.Table(
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("request_id", sa.Uuid, sa.ForeignKey("approval_requests.id"), nullable=False, index=True),
     sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("stage", sa.Integer),  # the stage's index in a request opened from a definition
+    sa.Column("stage_name", sa.String(200)),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("mode", sa.String(8), nullable=False),
     sa.Column("min_approvals", sa.Integer),
@@ -92,4 +101,28 @@ audit = sa.Table(
     sa.Column("task_id", sa.Uuid),
     sa.Column("detail", JSONType),
     sa.Index("ix_audit_request", "request_id", "at"),
+)
+
+# Definitions: written by admins, never changed: a new version is a new row (requests keep theirs).
+definitions = sa.Table(
+    "approval_definitions",
+    metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("form_schema", JSONType, nullable=False),
+    sa.Column("stages", JSONType, nullable=False),
+    sa.Column("cc", JSONType, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+)
+
+# The directory: a role's members, resolved when a stage opens.
+directory_roles = sa.Table(
+    "directory_roles",
+    metadata,
+    sa.Column("role", sa.String(100), primary_key=True),
+    sa.Column("members", JSONType, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("updated_by", sa.String(200), nullable=False),
 )

@@ -14,6 +14,8 @@ from sealkit.contracts.types import FreeJSON
 TASK_CREATED = "approval.task.created"
 TASK_REMINDER = "approval.task.reminder"
 REQUEST_DECIDED = "approval.request.decided"
+STAGE_OPENED = "approval.stage.opened"
+REQUEST_CC = "approval.request.cc"
 
 DecisionValue = Literal["approve", "reject"]
 Channel = Literal["web", "mobile", "email", "api"]
@@ -57,6 +59,33 @@ class RequestDecided(Contract):
     applicant_id: str
     status: RequestStatus
     decided_at: datetime
+
+
+class StageOpened(Contract):
+    """A stage of a request opened from a definition began: its groups' tasks were created."""
+
+    request_id: UUID
+    title: str
+    applicant_id: str
+    stage: int
+    stage_name: str
+    group_names: list[str]
+    skipped_stages: list[int] = Field(
+        default_factory=list, description="stages passed over: no group applied"
+    )
+    opened_at: datetime
+
+
+class RequestCc(Contract):
+    """A CC recipient of a request is told that it was opened (status pending) or decided."""
+
+    request_id: UUID
+    title: str
+    applicant_id: str
+    recipient_id: str
+    recipient_email: str | None
+    status: RequestStatus
+    at: datetime
 
 
 class DecisionSubmission(Contract):

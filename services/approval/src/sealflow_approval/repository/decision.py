@@ -125,6 +125,7 @@ def _outcome(p: type[_Params]) -> Any:
             requests.c.title,
             requests.c.applicant_id,
             requests.c.callback_url,
+            requests.c.definition_key,
             groups.c.status.label("group_status"),
             groups.c.mode,
             groups.c.min_approvals,
@@ -196,6 +197,9 @@ def decide_at_once_statement() -> Any:
         sa.update(requests)
         .where(requests.c.id == fin.c.request_id, requests.c.version == fin.c.version)
         .where(requests.c.status == PENDING)
+        # a staged request (from a definition) is settled by the transaction, which opens its next stage
+        # or approves it and tells its CC recipients (service.stages): never by this statement
+        .where(sa.or_(fin.c.definition_key.is_(None), fin.c.request_after == PENDING))
         .values(
             version=requests.c.version + constant(1),
             approved_groups=fin.c.approved_after,

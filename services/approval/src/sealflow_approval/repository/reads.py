@@ -89,6 +89,8 @@ async def inbox(
         sa.select(
             tasks,
             groups.c.name.label("group_name"),
+            groups.c.stage,
+            groups.c.stage_name,
             requests.c.title,
             requests.c.applicant_id,
             requests.c.status.label("request_status"),

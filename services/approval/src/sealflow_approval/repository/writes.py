@@ -35,6 +35,10 @@ _LOCK_REQUEST_OF_TASK = for_update(
         requests.c.form,
         requests.c.remind_every_minutes,
         requests.c.deadline_at,
+        requests.c.definition_key,
+        requests.c.stages,
+        requests.c.current_stage,
+        requests.c.cc,
     )
     .join(requests, requests.c.id == tasks.c.request_id)
     .where(tasks.c.id == sa.bindparam("task_id", type_=sa.Uuid)),

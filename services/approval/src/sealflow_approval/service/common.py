@@ -11,13 +11,23 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sealflow_approval import access
 from sealflow_approval import repository as repo
+from sealflow_approval.domain import RequestStatus
+from sealflow_approval.domain.stages import stage_status
 from sealflow_approval.models import audit, tasks
-from sealflow_approval.schemas import ApproverIn, GroupOut, RequestOut, TaskOut
+from sealflow_approval.schemas import (
+    ApproverIn,
+    GroupOut,
+    RequestCreate,
+    RequestOut,
+    StageGroupOut,
+    StageOut,
+    TaskOut,
+)
 from sealkit.auth import Principal
-from sealkit.contracts.approval import REQUEST_DECIDED, RequestDecided, TaskCreated
+from sealkit.contracts.approval import REQUEST_CC, REQUEST_DECIDED, RequestCc, RequestDecided, TaskCreated
 from sealkit.ids import new_id
 from sealkit.outbox import Outbox
-from sealkit.problems import Conflict, NotFound
+from sealkit.problems import Conflict, NotFound, Unprocessable
 from sealkit.sql import AnyRow, insert
 
 SYSTEM_ACTOR = "system"
@@ -72,6 +82,39 @@ def task_row(
     }
 
 
+def check_deadline(body: RequestCreate, now: datetime) -> None:
+    if body.deadline_at is not None and body.deadline_at <= now:
+        raise invalid([(["body", "deadline_at"], "deadline_at must be in the future")])
+
+
+def request_row_of(
+    user: Principal, body: RequestCreate, now: datetime, remind: int | None, **values: Any
+) -> dict[str, Any]:
+    """A new request's row; `values` adds to it (the group count, a definition's stage plan)."""
+    return {
+        "id": new_id(),
+        "title": body.title,
+        "form": body.form,
+        "applicant_id": user.sub,
+        "status": "pending",
+        "combine": body.combine,
+        "callback_url": str(body.callback_url) if body.callback_url else None,
+        "deadline_at": body.deadline_at,
+        "on_deadline": body.on_deadline or ("reject" if body.deadline_at else None),
+        "remind_every_minutes": remind,
+        "approved_groups": 0,
+        "rejected_groups": 0,
+        "created_at": now,
+        "decided_at": None,
+        "definition_key": None,
+        "definition_version": None,
+        "stages": None,
+        "current_stage": None,
+        "cc": None,
+        **values,
+    }
+
+
 def task_created(
     task: dict[str, Any], group: dict[str, Any] | AnyRow, request: dict[str, Any] | AnyRow
 ) -> TaskCreated:
@@ -109,13 +152,50 @@ def request_view(request: Any, group_rows: Any, task_rows: Any) -> RequestOut:
                 min_approvals=m["min_approvals"],
                 status=m["status"],
                 tasks=by_group.get(m["id"], []),
+                stage=m.get("stage"),
             )
         )
-    return RequestOut.model_validate({**dict(r), "groups": out_groups})
+    # `version` in the view is the definition's; the row's own `version` is the writers' counter
+    shown = {**dict(r), "groups": out_groups, "definition": r.get("definition_key"),
+             "version": r.get("definition_version"), "stages": _stages_view(r, out_groups)}  # fmt: skip
+    return RequestOut.model_validate(shown)
+
+
+def _stages_view(r: Any, out_groups: list[GroupOut]) -> list[StageOut] | None:
+    """The request's stages: each with its status, its running groups and those left out (and why)."""
+    plan = r.get("stages")
+    if plan is None:
+        return None
+    out = []
+    for index, planned in enumerate(plan):
+        running = {g.name: g for g in out_groups if g.stage == index}
+        status = stage_status(index, plan, r.get("current_stage"), r["status"])
+        shown = []
+        for g in planned["groups"]:
+            group = running.get(g["name"])
+            if group is not None:
+                shown.append(StageGroupOut.model_validate(group.model_dump()))
+                continue
+            waiting = "waiting" if status == "waiting" else "cancelled"
+            shown.append(
+                StageGroupOut(
+                    id=None,
+                    name=g["name"],
+                    mode=g["mode"],
+                    min_approvals=g.get("min_approvals"),
+                    status="skipped" if g.get("left_out") else waiting,
+                    left_out=g.get("left_out"),
+                )
+            )
+        out.append(StageOut(index=index, name=planned["name"], combine=planned["combine"], status=status,
+                            groups=shown))  # fmt: skip
+    return out
 
 
 async def sees_request(conn: AsyncConnection, user: Principal, row: Any) -> bool:
     """Whether the caller may see the task's request: then a refusal is 403, otherwise 404 hides it."""
+    if access.is_cc(user, row.cc):
+        return True
     return access.sees_without_asking(user, row.applicant_id) or await repo.is_approver_of(
         conn, row.request_id, user.sub
     )
@@ -130,12 +210,18 @@ async def finish(
     now: datetime,
     actor: str,
     action: str,
+    detail: dict[str, Any] | None = None,
 ) -> None:
     """Settle a request (decision, withdrawal, deadline): cancel what is pending, tell the subscribers."""
     request_id = getattr(request, "request_id", None) or request.id
     await repo.update_request(conn, request_id, status=status, decided_at=now)
     await repo.cancel_everything_pending(conn, request_id, now)
-    await insert(conn, audit, [audit_row(request_id, actor, action, at=now, detail={"status": status})])
+    await insert(
+        conn,
+        audit,
+        [audit_row(request_id, actor, action, at=now, detail={"status": status, **(detail or {})})],
+    )
+    await outbox.emit_many(conn, cc_events(request, status, now))
     await outbox.emit(
         conn,
         REQUEST_DECIDED,
@@ -150,6 +236,28 @@ async def finish(
     )
 
 
+def cc_events(request: Any, status: RequestStatus, at: datetime) -> list[tuple[str, RequestCc]]:
+    """`approval.request.cc` for each CC recipient of a request (a row or a new row's dict)."""
+    r = request if isinstance(request, dict) else request._mapping
+    recipients = r.get("cc") or []
+    request_id = r.get("request_id") or r["id"]  # a task's row with its request carries `request_id`
+    return [
+        (
+            REQUEST_CC,
+            RequestCc(
+                request_id=request_id,
+                title=r["title"],
+                applicant_id=r["applicant_id"],
+                recipient_id=c["id"],
+                recipient_email=c.get("email"),
+                status=status,
+                at=at,
+            ),
+        )
+        for c in recipients
+    ]
+
+
 async def insert_task(conn: AsyncConnection, task: dict[str, Any], approver_id: str) -> None:
     try:
         async with conn.begin_nested():
@@ -161,7 +269,16 @@ async def insert_task(conn: AsyncConnection, task: dict[str, Any], approver_id: 
 
 
 async def ensure_visible(conn: AsyncConnection, user: Principal, request: AnyRow) -> None:
-    if access.sees_without_asking(user, request.applicant_id):
+    if access.sees_without_asking(user, request.applicant_id) or access.is_cc(user, request.cc):
         return
     if not await repo.is_approver_of(conn, request.id, user.sub):
         raise NotFound("approval request not found")
+
+
+def invalid(errors: list[tuple[list[str | int], str]], detail: str | None = None) -> Unprocessable:
+    """A 422 like the schema's own: the REST contract promises every 422 its `errors` list."""
+    return Unprocessable(
+        detail or "; ".join(msg for _, msg in errors),
+        slug="validation",
+        extra={"errors": [{"loc": loc, "msg": msg} for loc, msg in errors]},
+    )

@@ -15,6 +15,7 @@ from sealflow_approval.domain import RequestStatus, Tally, decision_status, grou
 from sealflow_approval.models import audit
 from sealflow_approval.schemas import Delegation, TaskOut
 from sealflow_approval.service.common import (
+    SYSTEM_ACTOR,
     audit_row,
     finish,
     insert_task,
@@ -22,6 +23,7 @@ from sealflow_approval.service.common import (
     task_created,
     task_row,
 )
+from sealflow_approval.service.stages import UNSTAFFED, open_next_stage
 from sealkit.auth import Principal
 from sealkit.contracts.approval import TASK_CREATED, DecisionSubmission
 from sealkit.db import HotConnection
@@ -58,6 +60,14 @@ async def decide(
         await repo.update_request(
             conn, row.request_id, approved_groups=tally.approved, rejected_groups=tally.rejected
         )
+        if request_status == "approved" and row.current_stage is not None:
+            # a staged request: the stage approved; the next one opens, or the request is approved
+            after = await open_next_stage(conn, outbox, row, now=now, actor=user.sub)
+            request_status = after.request_status
+            if after.unstaffed:
+                await finish(conn, outbox, row, "rejected", now=now, actor=SYSTEM_ACTOR, action=UNSTAFFED,
+                             detail={"unstaffed": after.unstaffed})  # fmt: skip
+                return {"task": task, "group_status": group_status, "request_status": request_status}
         if request_status != "pending":
             await finish(conn, outbox, row, request_status, now=now, actor=user.sub, action="decided")
     return {"task": task, "group_status": group_status, "request_status": request_status}

@@ -14,13 +14,16 @@ from sealflow_approval.models import audit, groups, requests, tasks
 from sealflow_approval.schemas import AddApprover, RequestCreate, RequestOut, TaskOut, TimelineEntry
 from sealflow_approval.service.common import (
     audit_row,
+    check_deadline,
     ensure_visible,
     finish,
     insert_task,
+    request_row_of,
     request_view,
     task_created,
     task_row,
 )
+from sealflow_approval.service.stages import create_from_definition
 from sealkit.auth import Principal
 from sealkit.contracts.approval import TASK_CREATED, TaskCreated
 from sealkit.db import HotConnection
@@ -40,7 +43,12 @@ async def create_request(
     body: RequestCreate,
     default_remind_minutes: int,
 ) -> RequestOut:
-    """Open a request in the caller's transaction: one statement on PostgreSQL (sealkit.sql.insert_rows)."""
+    """Open a request in the caller's transaction: one statement on PostgreSQL (sealkit.sql.insert_rows).
+    A request from a definition reads it and the directory first (service.stages)."""
+    if body.definition is not None:
+        return await create_from_definition(
+            conn, outbox, user=user, body=body, default_remind_minutes=default_remind_minutes
+        )
     new = _NewRequest.of(user, body, default_remind_minutes)
     await insert_rows(conn, new.batches(outbox.rows_for(conn, new.events)))
     return new.view()
@@ -53,8 +61,11 @@ async def create_request_at_once(
     user: Principal,
     body: RequestCreate,
     default_remind_minutes: int,
-) -> RequestOut:
-    """`create_request` as one autocommit statement on a `Database.statement()` connection (the hot path)."""
+) -> RequestOut | None:
+    """`create_request` as one autocommit statement on a `Database.statement()` connection (the hot path).
+    None for a request from a definition: it reads the definition and the directory, in the transaction."""
+    if body.definition is not None:
+        return None
     new = _NewRequest.of(user, body, default_remind_minutes)
     await insert_rows_at_once(driver, new.batches(outbox.rows_for(None, new.events)))
     outbox.wake()
@@ -75,17 +86,10 @@ class _NewRequest:
     @classmethod
     def of(cls, user: Principal, body: RequestCreate, default_remind_minutes: int) -> _NewRequest:
         now = utcnow()
-        if body.deadline_at is not None and body.deadline_at <= now:
-            # a payload error like the schema's own: the REST contract promises every 422 its `errors` list
-            raise Unprocessable(
-                "deadline_at must be in the future",
-                slug="validation",
-                extra={
-                    "errors": [{"loc": ["body", "deadline_at"], "msg": "deadline_at must be in the future"}]
-                },
-            )
+        body_groups = body.groups or []  # an ad-hoc request brings its groups (the schema checks it)
+        check_deadline(body, now)
         misplaced = access.applicant_among_approvers(
-            user.sub, [[a.id for a in g.approvers] for g in body.groups]
+            user.sub, [[a.id for a in g.approvers] for g in body_groups]
         )
         if misplaced:
             raise Unprocessable(
@@ -94,27 +98,11 @@ class _NewRequest:
                 extra={"errors": [{"loc": loc, "msg": access.APPLICANT_IS_NO_APPROVER} for loc in misplaced]},
             )
         remind = body.remind_every_minutes or default_remind_minutes or None
-        request_row: dict[str, Any] = {
-            "id": new_id(),
-            "title": body.title,
-            "form": body.form,
-            "applicant_id": user.sub,
-            "status": "pending",
-            "combine": body.combine,
-            "callback_url": str(body.callback_url) if body.callback_url else None,
-            "deadline_at": body.deadline_at,
-            "on_deadline": body.on_deadline or ("reject" if body.deadline_at else None),
-            "remind_every_minutes": remind,
-            "group_count": len(body.groups),
-            "approved_groups": 0,
-            "rejected_groups": 0,
-            "created_at": now,
-            "decided_at": None,
-        }
+        request_row = request_row_of(user, body, now, remind, group_count=len(body_groups))
         group_rows: list[dict[str, Any]] = []
         task_rows: list[dict[str, Any]] = []
         events: list[tuple[str, TaskCreated]] = []
-        for position, g in enumerate(body.groups):
+        for position, g in enumerate(body_groups):
             group_row = {
                 "id": new_id(),
                 "request_id": request_row["id"],
@@ -167,7 +155,11 @@ async def withdraw(conn: AsyncConnection, outbox: Outbox, *, user: Principal, re
     if request is None:
         raise NotFound("approval request not found")
     if not access.may_withdraw(user, request.applicant_id):
-        if access.oversees(user) or await repo.is_approver_of(conn, request_id, user.sub):
+        if (
+            access.oversees(user)
+            or access.is_cc(user, request.cc)
+            or await repo.is_approver_of(conn, request_id, user.sub)
+        ):
             raise Forbidden("only the applicant may withdraw a request")
         raise NotFound("approval request not found")
     if request.status != "pending":
@@ -195,6 +187,7 @@ async def add_approver(
     if not (
         in_group
         or access.sees_without_asking(user, request.applicant_id)
+        or access.is_cc(user, request.cc)
         or await repo.is_approver_of(conn, request_id, user.sub)
     ):
         raise NotFound("approval group not found")
