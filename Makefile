@@ -7,7 +7,7 @@ ROLES ?= applicant,approver
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/sealflow
 
 .DEFAULT_GOAL := help
-.PHONY: help deps system-deps postgres run demo test test-deploy lint fmt bench token
+.PHONY: help deps system-deps postgres run demo test test-deploy lint fmt bench token web test-web screenshots
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -16,11 +16,11 @@ deps: ## install uv (via pip) and the locked Python packages
 	@python3 -m uv --version >/dev/null 2>&1 || command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	@$(UV) sync --frozen --all-packages --quiet
 
-system-deps: ## install the Debian packages the tests need (Dovecot for the mail rig, wrk for benchmarks)
-	@if ! command -v dovecot >/dev/null || ! command -v wrk >/dev/null; then \
+system-deps: ## install the Debian packages the tests need (Dovecot for the mail rig, wrk for benchmarks, Chromium for the web)
+	@if ! command -v dovecot >/dev/null || ! command -v wrk >/dev/null || ! command -v chromium >/dev/null; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
-	    dovecot-imapd dovecot-lmtpd wrk >/dev/null; fi
+	    dovecot-imapd dovecot-lmtpd wrk chromium >/dev/null; fi
 	@command -v dovecot >/dev/null && echo "system packages: ok"
 
 postgres: ## check that PostgreSQL answers on 127.0.0.1:5432 (start the local cluster if it is installed)
@@ -40,6 +40,10 @@ lint: deps ## ruff (lint + format check) and mypy strict
 	$(UV) run mypy shared/src shared/tests scripts tests deploy/tests $(wildcard bench/*.py)
 	@# each service's tests/ is a package named `tests`, so every service is checked on its own
 	@for s in services/*/; do echo "mypy $$s"; $(UV) run mypy $$s/src $$s/tests || exit 1; done
+	$(UV) run mypy web/scripts web/e2e
+	@# the console: tsc --strict and eslint, with types from the services' current OpenAPI documents
+	@if command -v npm >/dev/null; then $(UV) run python scripts/web_console.py lint; \
+	  else echo "node/npm not found: the web console's tsc and eslint were skipped"; fi
 
 fmt: deps ## format and auto-fix
 	$(UV) run ruff format .
@@ -49,7 +53,17 @@ test: deps system-deps postgres lint ## lint, then every test against PostgreSQL
 	@# one pytest process per test tree: every service's tests/ is a package named `tests`
 	@failed=""; for d in shared services/*/ tests; do echo "== pytest $$d"; \
 	  SEALFLOW_TEST_DATABASE_URL=$(PG_URL) $(UV) run pytest $$d || failed="$$failed $$d"; done; \
+	  $(MAKE) --no-print-directory test-web || failed="$$failed web"; \
 	  if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; echo "all test trees passed"
+
+web: deps ## build the web console into web/dist (npm ci, types from the services' OpenAPI, vite build)
+	$(UV) run python scripts/web_console.py build
+
+test-web: deps system-deps postgres ## the web console in Debian's Chromium (headless) against the suite on PostgreSQL
+	SEALFLOW_TEST_DATABASE_URL=$(PG_URL) $(UV) run python web/e2e/run_suite.py
+
+screenshots: deps system-deps postgres ## run the browser tests and keep their screenshots in docs/screenshots
+	SEALFLOW_TEST_DATABASE_URL=$(PG_URL) SEALFLOW_SCREENSHOTS=$(CURDIR)/docs/screenshots $(UV) run python web/e2e/run_suite.py
 
 test-deploy: deps ## build every image and run the suite in Docker: compose up, journey, restart, down
 	bash deploy/test-deploy.sh

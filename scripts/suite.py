@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import web_console
+
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 
@@ -64,7 +66,8 @@ def free_offset(low: int = 2000, high: int = 20000, attempts: int = 200) -> int:
     rng = random.SystemRandom()
     for _ in range(attempts):
         offset = rng.randrange(low, high)
-        if all(_bindable(port + offset) for port in [*(s.port for s in SUITE), MAIL_LISTEN_PORT]):
+        ports = [*(s.port for s in SUITE), MAIL_LISTEN_PORT, web_console.WEB_PORT]
+        if all(_bindable(port + offset) for port in ports):
             return offset
     raise RuntimeError(f"no free port offset in [{low}, {high})")
 
@@ -87,6 +90,9 @@ def wiring(present: dict[str, Service], port_offset: int = 0) -> dict[str, dict[
     if "ticketing" in present:
         for name in present:
             env[name]["SEALFLOW_TICKETING_URL"] = present["ticketing"].url
+    if "SEALFLOW_CORS_ORIGINS" not in os.environ:  # the console, on its (possibly shifted) port
+        for name in present:
+            env[name]["SEALFLOW_CORS_ORIGINS"] = web_console.origins(web_console.WEB_PORT + port_offset)
     if "orders" in present:
         # orders follows approval decisions and ticket results; every peer knows where it is
         for name in present:
@@ -109,7 +115,7 @@ def wiring(present: dict[str, Service], port_offset: int = 0) -> dict[str, dict[
     return {name: values for name, values in env.items() if name in present}
 
 
-def run(workers: int, port_offset: int = 0) -> int:
+def run(workers: int, port_offset: int = 0, web: bool = True) -> int:
     present = {s.name: s for s in shifted(port_offset) if s.exists()}
     if not present:
         print("no services found under services/", file=sys.stderr)
@@ -144,6 +150,14 @@ def run(workers: int, port_offset: int = 0) -> int:
             (service, subprocess.Popen(argv, env={**base_env, **per_service[service.name]}, cwd=ROOT))
         )
         print(f"{service.name:12} {service.url}  (docs: {service.url}/docs)", flush=True)
+    # built beside the services, which answer meanwhile (a first build takes a while)
+    console = None
+    if web:
+        urls = {
+            name: present[name].url if name in present else None
+            for name in ("approval", "ticketing", "orders")
+        }
+        console = web_console.Console(HOST, web_console.WEB_PORT + port_offset, urls)
     stopping = False
 
     def stop(*_: object) -> None:
@@ -167,6 +181,8 @@ def run(workers: int, port_offset: int = 0) -> int:
             proc.wait(20)
         except subprocess.TimeoutExpired:
             proc.kill()
+    if console is not None:
+        console.stop()
     return status
 
 
@@ -175,12 +191,13 @@ def main() -> None:
     parser.add_argument("command", choices=["run", "list"])
     parser.add_argument("--workers", type=int, default=int(os.environ.get("SEALFLOW_WORKERS", "1")))
     parser.add_argument("--port-offset", type=int, default=0, help="add this to every port (tests)")
+    parser.add_argument("--no-web", action="store_true", help="do not build or serve the web console")
     args = parser.parse_args()
     if args.command == "list":
         for s in SUITE:
             print(f"{s.name:12} {s.port}  {'present' if s.exists() else 'not built yet'}")
         return
-    sys.exit(run(args.workers, args.port_offset))
+    sys.exit(run(args.workers, args.port_offset, web=not args.no_web))
 
 
 if __name__ == "__main__":

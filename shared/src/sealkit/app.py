@@ -29,6 +29,7 @@ from sealkit.outbound import CheckedTransport, OutboundPolicy, bind_outbound_pol
 from sealkit.outbox import DeliveryHook, Outbox, dead_letter_router
 from sealkit.problems import install_problem_handlers
 from sealkit.settings import ServiceSettings
+from sealkit.web import dev_router, install_cors
 
 log = logging.getLogger("sealkit.app")
 OUTBOUND_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
@@ -177,8 +178,10 @@ def create_service_app(
     app.include_router(health_router())
     app.include_router(dead_letter_router())
     app.include_router(events_router(event_handlers))
+    app.include_router(dev_router())
     for router in routers:
         app.include_router(router)
+    install_cors(app, settings)
     return app
 
 

@@ -55,6 +55,10 @@ class ServiceSettings(BaseSettings):
     service_token: str | None = Field(None, validation_alias=_suite("SERVICE_TOKEN"))
     # caller-given URLs may reach these loopback/private addresses, networks or host names (sealkit.outbound)
     outbound_allow: str = Field("", validation_alias=_suite("OUTBOUND_ALLOW"))
+    # browser origins allowed to call the API (comma-separated; "" allows none): the web console's
+    cors_origins: str = Field(
+        "http://127.0.0.1:8000,http://localhost:8000", validation_alias=_suite("CORS_ORIGINS")
+    )
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> ServiceSettings:
@@ -66,6 +70,9 @@ class ServiceSettings(BaseSettings):
             if self.event_secret == DEV_EVENT_SECRET:
                 raise ValueError("SEALFLOW_EVENT_SECRET is the dev default; set a real secret in production")
         return self
+
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
 
     def subscriptions(self) -> list[tuple[str, str]]:
         """Parse `subscribers` into (event type or '*', url) pairs."""
