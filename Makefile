@@ -7,7 +7,7 @@ ROLES ?= applicant,approver
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/sealflow
 
 .DEFAULT_GOAL := help
-.PHONY: help deps system-deps postgres run demo test test-deploy lint fmt bench token web test-web screenshots
+.PHONY: help deps system-deps postgres run demo test test-deploy lint fmt openapi bench token web test-web screenshots
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -67,6 +67,9 @@ screenshots: deps system-deps postgres ## run the browser tests and keep their s
 
 test-deploy: deps ## build every image and run the suite in Docker: compose up, journey, restart, down
 	bash deploy/test-deploy.sh
+
+openapi: deps ## export each service's OpenAPI document to docs/openapi/<service>.json (a test checks it)
+	$(UV) run python scripts/export_openapi.py
 
 bench: deps system-deps postgres ## run the benchmarks (prints figures next to the same-run ceiling)
 	@for b in bench/approval.py bench/ticketing.py bench/orders.py bench/mail_bridge.py; do \

@@ -20,7 +20,7 @@ Each run, in fresh throwaway PostgreSQL databases dropped at the end:
   3. C again; the run's C is the mean of the two.
 By default a subscriber is configured, so the outbox rows real deployments write are written (the
 dispatcher and timers are off: SEALFLOW_RUN_WORKERS=false, nothing is delivered during the run).
-Targets (PERFORMANCE.md): decisions ≥ 0.40 × C, creation ≥ 0.25 × C. Results: bench/results/approval.json.
+Targets (docs/performance.md): decisions ≥ 0.40 × C, creation ≥ 0.25 × C. Results: bench/results/approval.json.
 Not a test: nothing here runs under pytest.
 """
 

@@ -5,7 +5,7 @@
     is one approver: every decision settles that stage and opens the next (its role resolved, 3 tasks
     created, `approval.task.created` ×3 and `approval.stage.opened`), in the transaction (the one
     statement never settles a staged request).
-Target: a stage opening costs no more than a creation (both ≥ CREATE_TARGET × C, PERFORMANCE.md).
+Target: a stage opening costs no more than a creation (both ≥ CREATE_TARGET × C, docs/performance.md).
 Not a test: nothing here runs under pytest.
 """
 

@@ -1,4 +1,4 @@
-"""The ceiling C of ../shared/PERFORMANCE.md: a bare FastAPI endpoint doing ONE `INSERT … RETURNING`
+"""The ceiling C of docs/performance.md: a bare FastAPI endpoint doing ONE `INSERT … RETURNING`
 on a raw asyncpg pool (pool defaults, so the connection reset on release is paid as in any app).
 
     BENCH_CEILING_DSN=postgresql://postgres@127.0.0.1:5432/<scratch db> \

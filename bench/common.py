@@ -4,7 +4,7 @@
 - `run_wrk(...)` / `warm_and_run(...)`: wrk with a Lua script from bench/lua/ at C connections for D seconds,
   parsed into a `WrkResult` (requests/s, p50/p90/p99, non-2xx/3xx and socket errors).
 - `scratch_database(...)`: a throwaway PostgreSQL database, dropped on exit.
-- `measure_ceiling(...)`: the ceiling C of ../shared/PERFORMANCE.md (bench/ceiling_app.py: FastAPI + one
+- `measure_ceiling(...)`: the ceiling C of docs/performance.md (bench/ceiling_app.py: FastAPI + one
   `INSERT … RETURNING` on a raw asyncpg pool) measured now, on this machine, under today's noise.
 - `Figure`, `print_table(...)`, `median(...)`, `write_results(...)`: figures as ratios of C, and
   bench/results/<name>.json (the latest run only; it is committed so the README can cite it).
@@ -347,7 +347,7 @@ class Figure:
 
 
 def median(results: Sequence[WrkResult]) -> WrkResult:
-    """Field-by-field median of several runs (the way PERFORMANCE.md compares figures)."""
+    """Field-by-field median of several runs (the way docs/performance.md compares figures)."""
     if not results:
         raise ValueError("no results")
     values: dict[str, Any] = {}

@@ -20,7 +20,7 @@ Each run, in a fresh throwaway PostgreSQL database dropped at the end:
      ix_tickets_pool must serve it: no Sort);
   5. C again; the run's C is the mean of the two.
 A subscriber is configured, so each result writes the outbox row a deployment writes (the dispatcher and
-timers are off: SEALFLOW_RUN_WORKERS=false). Targets (PERFORMANCE.md): claim ≥ 0.40 × C; claim latency
+timers are off: SEALFLOW_RUN_WORKERS=false). Targets (docs/performance.md): claim ≥ 0.40 × C; claim latency
 at 1M within 1.5× of 10k; ticket creation ≥ 0.40 × C. Results: bench/results/ticketing.json.
 Not a test: nothing here runs under pytest.
 """
@@ -258,7 +258,7 @@ def empty_claims(opts: Options, server: Server) -> Figure:
 
 
 def creations(opts: Options, server: Server) -> Figure:
-    """POST /v1/tickets of the bench type by one requester (PERFORMANCE.md's "ticket create")."""
+    """POST /v1/tickets of the bench type by one requester (docs/performance.md's "ticket create")."""
     token = mint_token("bench-requester", ["requester"], secret=DEV_JWT_SECRET)
     ticket = {
         "type": TYPE,

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import web_console
 
+from sealkit.server import uvicorn_command
+
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 
@@ -132,20 +134,13 @@ def run(workers: int, port_offset: int = 0, web: bool = True) -> int:
         )
     processes: list[tuple[Service, subprocess.Popen[bytes]]] = []
     for service in present.values():
-        argv = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
+        argv = uvicorn_command(
             f"{service.package}.main:create_app",
-            "--host",
-            HOST,
-            "--port",
-            str(service.port),
-            "--workers",
-            str(workers),
-            "--no-access-log",
-        ]
+            host=HOST,
+            port=service.port,
+            workers=workers,
+            extra=("--no-access-log",),
+        )
         processes.append(
             (service, subprocess.Popen(argv, env={**base_env, **per_service[service.name]}, cwd=ROOT))
         )

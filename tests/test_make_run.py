@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -30,6 +32,18 @@ def wait_ready(urls: list[str], proc: subprocess.Popen[bytes], timeout: float = 
                 pass
         time.sleep(0.2)
     assert not pending, f"not ready: {pending}"
+
+
+def assert_http_layer_errors_are_problems(url: str) -> None:
+    """A request uvicorn refuses before the app sees it (a NUL in a header) is problem+json too: the
+    launcher serves with the kit's protocol."""
+    with socket.create_connection((httpx.URL(url).host, httpx.URL(url).port or 80), timeout=10) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: suite\r\nX-Bad: a\x00b\r\n\r\n")
+        raw = b"".join(iter(lambda: sock.recv(4096), b""))
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), raw
+    assert b"content-type: application/problem+json" in head.lower(), raw
+    assert json.loads(body)["status"] == 400
 
 
 def test_the_suite_starts_on_sqlite_answers_and_stops_cleanly(tmp_path: Path) -> None:
@@ -60,6 +74,7 @@ def test_the_suite_starts_on_sqlite_answers_and_stops_cleanly(tmp_path: Path) ->
         assert decided.json()["request_status"] == "approved"
         assert httpx.get(f"{approval}/docs", timeout=5).status_code == 200
         assert (tmp_path / "approval.db").exists()
+        assert_http_layer_errors_are_problems(approval)
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(30)

@@ -30,7 +30,7 @@ class GroupSpec:
 
 
 def oracle_group(spec: GroupSpec, approved: int, rejected: int) -> Outcome:
-    """The rule as API.md words it, from the counts of decided tasks only."""
+    """The rule as docs/api.md words it, from the counts of decided tasks only."""
     undecided = spec.size - approved - rejected
     if spec.mode == "all":
         if rejected:

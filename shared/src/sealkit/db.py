@@ -214,7 +214,7 @@ class Database:
     async def statement(self) -> AsyncIterator[HotConnection | None]:
         """A pooled asyncpg connection in autocommit, for ONE self-contained statement; None on SQLite.
 
-        The hot-path alternative to `transaction()` (PERFORMANCE.md): one round trip instead of a
+        The hot-path alternative to `transaction()` (docs/performance.md): one round trip instead of a
         checkout, BEGIN, the statement, COMMIT and a release. Use it only for a single statement that
         is correct on its own (PostgreSQL runs it atomically); anything needing two statements, or an
         Idempotency-Key reservation, belongs in `transaction()`.
@@ -280,7 +280,7 @@ def after_commit(conn: AsyncConnection, hook: AfterCommit) -> None:
 async def driver_connection(conn: AsyncConnection) -> HotConnection | None:
     """The asyncpg connection under `conn`, inside `conn`'s transaction; None on SQLite.
 
-    For hot paths only (PERFORMANCE.md): a statement through SQLAlchemy's async engine costs several
+    For hot paths only (docs/performance.md): a statement through SQLAlchemy's async engine costs several
     times its raw asyncpg cost. The transaction is the request's own: SQLAlchemy's adapter starts it
     lazily at its first statement, so it is started here if nothing has run yet, and it is committed or
     rolled back with the request as usual.

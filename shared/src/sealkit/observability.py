@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sealkit.jsonutil import dumps
 from sealkit.problems import problem_response
 
+log = logging.getLogger("sealkit.observability")
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 REQUEST_ID_HEADER = "x-request-id"
 
@@ -78,16 +79,16 @@ class ObservabilityMiddleware:
         headers = dict(scope["headers"])
         request_id = (headers.get(b"x-request-id") or b"").decode("latin-1")[:100] or uuid.uuid4().hex
         token = request_id_var.set(request_id)
-        started = time.perf_counter()
+        started_at = time.perf_counter()
         status = 500
         length = headers.get(b"content-length")
         try:
             if length is not None and length.isdigit() and int(length) > self.max_body:
                 status = 413
-                await self._too_large(scope, receive, send)
+                await self._too_large(scope, receive, send, request_id)
                 return
             received = 0
-            too_large = started = False
+            too_large = response_started = False
 
             async def limited_receive() -> Message:
                 nonlocal received, too_large
@@ -100,40 +101,55 @@ class ObservabilityMiddleware:
                 return message
 
             async def send_with_id(message: Message) -> None:
-                nonlocal status, started
-                if too_large and not started:
+                nonlocal status, response_started
+                if too_large and not response_started:
                     # FastAPI turns an error while reading the body into a 400; the 413 below replaces it
                     return
                 if message["type"] == "http.response.start":
-                    started = True
+                    response_started = True
                     status = message["status"]
                     message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
                 await send(message)
 
-            with contextlib.suppress(_BodyTooLarge):
-                await self.app(scope, limited_receive, send_with_id)
-            if too_large and not started:
+            try:
+                with contextlib.suppress(_BodyTooLarge):
+                    await self.app(scope, limited_receive, send_with_id)
+            except Exception:
+                if response_started:
+                    raise  # half a response is out: only closing the connection tells the client
+                # Answered here, inside the request id's scope: the log line carries the id, the response
+                # its header, and uvicorn keeps the connection (an exception reaching it closes the socket).
+                log.exception("unhandled error on %s %s", scope["method"], scope.get("path", ""))
+                await _internal_error()(scope, receive, send_with_id)
+            if too_large and not response_started:
                 status = 413
-                await self._too_large(scope, receive, send)
+                await self._too_large(scope, receive, send, request_id)
         finally:
             request_id_var.reset(token)
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")
             REQUESTS.labels(self.service, scope["method"], template, str(status)).inc()
-            LATENCY.labels(self.service, scope["method"], template).observe(time.perf_counter() - started)
+            LATENCY.labels(self.service, scope["method"], template).observe(time.perf_counter() - started_at)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
         response = problem_response(
             413,
             "payload-too-large",
             "Payload too large",
             f"the request body is larger than {self.max_body} bytes",
         )
+        response.headers[REQUEST_ID_HEADER] = request_id  # sent past send_with_id, which adds it elsewhere
         await response(scope, receive, send)
 
 
 class _BodyTooLarge(Exception):
     pass
+
+
+def _internal_error() -> Response:
+    return problem_response(
+        500, "internal", "Internal server error", "an unexpected error occurred; it was logged"
+    )
 
 
 def health_router() -> APIRouter:

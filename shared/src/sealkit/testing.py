@@ -12,7 +12,6 @@ import random
 import re
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -33,6 +32,7 @@ from sealkit.auth import mint_token
 from sealkit.db import Database, ensure_database, server_connection, service_database_url
 from sealkit.drift import schema_drift
 from sealkit.migrations import upgrade
+from sealkit.server import ProblemH11Protocol, uvicorn_command
 from sealkit.settings import DEV_EVENT_SECRET, DEV_JWT_SECRET
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -205,7 +205,9 @@ class DatabaseTemplates:
 
 
 @contextlib.asynccontextmanager
-async def live_server(app: Any, *, port: int | None = None) -> AsyncIterator[str]:
+async def live_server(
+    app: Any, *, port: int | None = None, http: type[asyncio.Protocol] = ProblemH11Protocol
+) -> AsyncIterator[str]:
     """Serve an ASGI app with uvicorn on loopback inside this event loop (real HTTP, real concurrency)."""
     port = port or free_port()
     server = uvicorn.Server(
@@ -216,7 +218,7 @@ async def live_server(app: Any, *, port: int | None = None) -> AsyncIterator[str
             log_level="warning",
             lifespan="on",
             loop="asyncio",
-            http="h11",
+            http=http,
             backlog=4096,
         )
     )
@@ -296,21 +298,9 @@ class ServiceProcess:
     ) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._cmd = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            app_factory,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-        ]
+        self._cmd = uvicorn_command(
+            app_factory, host="127.0.0.1", port=self.port, workers=workers, extra=("--log-level", "warning")
+        )
         self._env = {**os.environ, **(env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
 

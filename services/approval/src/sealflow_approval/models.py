@@ -1,4 +1,4 @@
-"""Approval tables (SQLAlchemy Core: every query here is a Core statement, see PERFORMANCE.md)."""
+"""Approval tables (SQLAlchemy Core: every query here is a Core statement, see docs/performance.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Mail-bridge settings: the suite-wide SEALFLOW_* ones (mail URLs from API.md) plus MAIL_* of its own."""
+"""Mail-bridge settings: the suite-wide SEALFLOW_* ones (mail URLs from docs/api.md) plus MAIL_* of its own."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 
 
 def _suite(name: str, *more: str) -> Any:
-    """Read SEALFLOW_<NAME> (the suite-wide name API.md fixes), then MAIL_<MORE…>, then the field name."""
+    """Read SEALFLOW_<NAME> (the suite-wide name docs/api.md fixes), then MAIL_<MORE…>, then the field name."""
     return AliasChoices(f"SEALFLOW_{name}", *more, name.lower())
 
 

@@ -1,4 +1,4 @@
-"""Mail-bridge tables (SQLAlchemy Core, like approval's; see PERFORMANCE.md)."""
+"""Mail-bridge tables (SQLAlchemy Core, like approval's; see docs/performance.md)."""
 
 from __future__ import annotations
 

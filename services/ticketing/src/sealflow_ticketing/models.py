@@ -1,4 +1,4 @@
-"""Ticketing tables (SQLAlchemy Core: every query here is a Core statement, see PERFORMANCE.md)."""
+"""Ticketing tables (SQLAlchemy Core: every query here is a Core statement, see docs/performance.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Request and response bodies of the ticketing API (the shapes fixed in API.md, plus our additions)."""
+"""Request and response bodies of the ticketing API (the shapes fixed in docs/api.md, plus our additions)."""
 
 from __future__ import annotations
 

@@ -77,7 +77,7 @@ async def decide_at_once(
     driver: HotConnection, outbox: Outbox, *, user: Principal, task_id: UUID, body: DecisionSubmission
 ) -> dict[str, Any] | None:
     """A decision in one autocommit statement on PostgreSQL (repository.decision), settling its group
-    and request when it does: the hot path (PERFORMANCE.md).
+    and request when it does: the hot path (docs/performance.md).
 
     None when nothing was recorded (a refusal, or someone wrote the request meanwhile): the caller then
     runs `decide`, which records the decision or explains the refusal.

@@ -1,1 +1,1 @@
-"""Request and response bodies of the orders API, one module per area (the shapes fixed in API.md)."""
+"""Request and response bodies of the orders API, one module per area (the shapes fixed in docs/api.md)."""

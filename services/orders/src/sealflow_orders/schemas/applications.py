@@ -1,4 +1,4 @@
-"""Application bodies (API.md "Applications")."""
+"""Application bodies (docs/api.md "Applications")."""
 
 from __future__ import annotations
 

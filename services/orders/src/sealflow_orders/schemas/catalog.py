@@ -1,4 +1,4 @@
-"""Catalogue bodies: categories and service items (API.md "Catalogue")."""
+"""Catalogue bodies: categories and service items (docs/api.md "Catalogue")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Enterprise bodies (API.md "Enterprises")."""
+"""Enterprise bodies (docs/api.md "Enterprises")."""
 
 from __future__ import annotations
 

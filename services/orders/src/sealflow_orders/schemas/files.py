@@ -1,4 +1,4 @@
-"""File bodies (API.md "Files")."""
+"""File bodies (docs/api.md "Files")."""
 
 from __future__ import annotations
 

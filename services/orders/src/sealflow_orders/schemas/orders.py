@@ -1,4 +1,4 @@
-"""Order bodies (API.md "Orders")."""
+"""Order bodies (docs/api.md "Orders")."""
 
 from __future__ import annotations
 
