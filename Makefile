@@ -16,11 +16,12 @@ deps: ## install uv (via pip) and the locked Python packages
 	@python3 -m uv --version >/dev/null 2>&1 || command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	@$(UV) sync --frozen --all-packages --quiet
 
-system-deps: ## install the Debian packages the tests need (Dovecot for the mail rig, wrk for benchmarks, Chromium for the web)
-	@if ! command -v dovecot >/dev/null || ! command -v wrk >/dev/null || ! command -v chromium >/dev/null; then \
+system-deps: ## install the Debian packages the tests need (Dovecot for the mail rig, nats-server for the broker-restart test, wrk for benchmarks, Chromium for the web)
+	@if ! command -v dovecot >/dev/null || ! command -v wrk >/dev/null || ! command -v chromium >/dev/null \
+	  || ! command -v nats-server >/dev/null; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
-	    dovecot-imapd dovecot-lmtpd wrk chromium >/dev/null; fi
+	    dovecot-imapd dovecot-lmtpd wrk chromium nats-server >/dev/null; fi
 	@command -v dovecot >/dev/null && echo "system packages: ok"
 
 postgres: ## check that PostgreSQL answers on 127.0.0.1:5432 (start the local cluster if it is installed)
@@ -72,7 +73,7 @@ openapi: deps ## export each service's OpenAPI document to docs/openapi/<service
 	$(UV) run python scripts/export_openapi.py
 
 bench: deps system-deps postgres ## run the benchmarks (prints figures next to the same-run ceiling)
-	@for b in bench/approval.py bench/ticketing.py bench/orders.py bench/mail_bridge.py; do \
+	@for b in bench/approval.py bench/ticketing.py bench/orders.py bench/mail_bridge.py bench/broker.py; do \
 	  [ -f $$b ] && { echo "== $$b"; $(UV) run python $$b || exit 1; }; done; true
 
 token: deps ## print a dev JWT: make token SUB=alice ROLES=approver

@@ -13,9 +13,11 @@ import httpx
 from fastapi import APIRouter, Depends, FastAPI, Request
 
 from sealkit.auth import TokenVerifier
+from sealkit.broker.admin import broker_router
+from sealkit.broker.wiring import attach_broker, outbox_subscriptions
 from sealkit.db import Database, Timeouts, service_database_url
 from sealkit.dispatcher import Dispatcher
-from sealkit.events import EventHandler, events_router
+from sealkit.events import EventHandler, events_router, handlers_by_type
 from sealkit.http import make_http_client
 from sealkit.input_guard import refuse_nul_bytes
 from sealkit.jsonutil import FastJSONResponse
@@ -108,6 +110,7 @@ def create_service_app(
     """Build a service: the same lifespan, middleware, error format and health endpoints for all."""
     worker_list = list(workers)
     policy = OutboundPolicy.from_settings(settings.env, settings.outbound_allow)
+    handler_list = list(event_handlers)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -127,7 +130,7 @@ def create_service_app(
         outbound = make_http_client(
             transport=http_transport or CheckedTransport(policy, limits=OUTBOUND_LIMITS)
         )
-        box = Outbox(settings.subscriptions(), source=service)
+        box = Outbox(outbox_subscriptions(settings), source=service)
         runtime = Runtime(settings=settings, db=db, http=http, outbox=box, outbound_http=outbound)
         app.state.runtime, app.state.db, app.state.settings, app.state.outbox = runtime, db, settings, box
         app.state.token_verifier = TokenVerifier(
@@ -135,7 +138,13 @@ def create_service_app(
         )
         if on_startup is not None:
             await on_startup(runtime)
-        tasks: list[asyncio.Task[None]] = []
+        broker, tasks = attach_broker(
+            app,
+            runtime,
+            service=service,
+            handlers=handlers_by_type(handler_list),
+            run_workers=settings.run_workers,
+        )
         if settings.run_workers:
             dispatcher = Dispatcher(
                 db,
@@ -160,6 +169,8 @@ def create_service_app(
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if broker is not None:
+                await broker.close()
             await http.aclose()
             await outbound.aclose()
             await db.dispose()
@@ -177,7 +188,8 @@ def create_service_app(
     app.add_middleware(ObservabilityMiddleware, service=service, max_body_bytes=settings.max_body_bytes)
     app.include_router(health_router())
     app.include_router(dead_letter_router())
-    app.include_router(events_router(event_handlers))
+    app.include_router(broker_router())
+    app.include_router(events_router(handler_list))
     app.include_router(dev_router())
     for router in routers:
         app.include_router(router)

@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from sealkit.db import Database
 from sealkit.loops import periodic
 from sealkit.outbound import OutboundRefused
-from sealkit.outbox import Delivery, DeliveryHook, Outbox
+from sealkit.outbox import BROKER_DESTINATION, Delivery, DeliveryHook, Outbox
 from sealkit.signing import HEADER, sign
 from sealkit.sql import for_update
 from sealkit.tables import outbox
@@ -145,6 +145,7 @@ class Dispatcher:
                 outbox.c.event_type,
             )
             .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
+            .where(outbox.c.destination != BROKER_DESTINATION)  # the broker relay's rows
             .order_by(outbox.c.next_attempt_at)
             .limit(room)
         )

@@ -58,11 +58,7 @@ def events_router(
     the sender can retry a corrected one under the same id. A handler runs in the same transaction as
     the inbox row, so an event takes effect exactly once.
     """
-    by_type: dict[str, EventHandler[Any]] = {}
-    for handler in handlers:
-        if handler.event_type in by_type:
-            raise ValueError(f"two handlers for {handler.event_type}")
-        by_type[handler.event_type] = handler
+    by_type = handlers_by_type(handlers)
     router = APIRouter(tags=["events"])
 
     @router.post("/v1/events", summary="Receive a signed event (service to service)")
@@ -74,23 +70,45 @@ def events_router(
             event = Event.model_validate_json(raw)
         except ValidationError as exc:
             raise Unprocessable(f"not an event envelope: {exc.errors()[0]['msg']}") from exc
-        handler = by_type.get(event.type)
-        allowed = (handler.sources if handler is not None else frozenset()) or producers.get(event.type)
-        if not allowed or event.source not in allowed:
-            raise Forbidden(f"{event.source!r} does not produce {event.type!r} events", slug="wrong-source")
-        if handler is None:
-            # a genuine event of a type this service does not take (a notify_url gets every ticket
-            # event): acknowledged so the producer stops, but neither recorded nor acted on
-            return {"status": "ignored"}
-        data = handler.validate(event)
-        inserted = await conn.execute(
-            insert_ignoring_conflicts(
-                conn, inbox_events, {"event_id": event.id, "event_type": event.type, "received_at": utcnow()}
-            ).returning(inbox_events.c.event_id)
-        )
-        if inserted.first() is None:
-            return {"status": "duplicate"}
-        await handler.handle(conn, data, event, request.app.state.runtime)
-        return {"status": "processed"}
+        status = await take_in(conn, by_type.get(event.type), event, request.app.state.runtime, producers)
+        return {"status": status}
 
     return router
+
+
+def handlers_by_type(handlers: Iterable[EventHandler[Any]]) -> dict[str, EventHandler[Any]]:
+    by_type: dict[str, EventHandler[Any]] = {}
+    for handler in handlers:
+        if handler.event_type in by_type:
+            raise ValueError(f"two handlers for {handler.event_type}")
+        by_type[handler.event_type] = handler
+    return by_type
+
+
+async def take_in(
+    conn: AsyncConnection,
+    handler: EventHandler[Any] | None,
+    event: Event,
+    runtime: Runtime,
+    producers: Mapping[str, frozenset[str]] = PRODUCERS,
+) -> str:
+    """Apply `event` once, in `conn`'s transaction: `processed`, `duplicate` or `ignored`. The one
+    intake of both transports (`POST /v1/events` and the broker's consumer, `sealkit.broker`).
+
+    A source that does not produce the type is refused (Forbidden); a genuine event of a type without
+    a handler is ignored and leaves no trace (a notify_url gets every ticket event)."""
+    allowed = (handler.sources if handler is not None else frozenset()) or producers.get(event.type)
+    if not allowed or event.source not in allowed:
+        raise Forbidden(f"{event.source!r} does not produce {event.type!r} events", slug="wrong-source")
+    if handler is None:
+        return "ignored"
+    data = handler.validate(event)
+    inserted = await conn.execute(
+        insert_ignoring_conflicts(
+            conn, inbox_events, {"event_id": event.id, "event_type": event.type, "received_at": utcnow()}
+        ).returning(inbox_events.c.event_id)
+    )
+    if inserted.first() is None:
+        return "duplicate"
+    await handler.handle(conn, data, event, runtime)
+    return "processed"

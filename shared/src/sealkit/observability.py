@@ -167,7 +167,13 @@ def health_router() -> APIRouter:
             return problem_response(
                 503, "not-ready", "Not ready", f"database unreachable: {type(exc).__name__}"
             )
-        return Response(dumps({"status": "ready"}), media_type="application/json")
+        # what else the service reports (the event broker): shown, never a reason to be unready, since
+        # the outbox holds events while a broker is away
+        reports = getattr(request.app.state, "readiness_reports", {})
+        return Response(
+            dumps({"status": "ready", **{name: report() for name, report in reports.items()}}),
+            media_type="application/json",
+        )
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
     async def metrics() -> Response:

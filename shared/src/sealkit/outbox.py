@@ -30,6 +30,7 @@ from sealkit.tables import outbox
 from sealkit.types import utcnow
 
 log = logging.getLogger("sealkit.outbox")
+BROKER_DESTINATION = "broker:"  # rows for the event broker; `sealkit.broker.relay` publishes them
 
 
 class Outbox:

@@ -55,6 +55,16 @@ class ServiceSettings(BaseSettings):
     service_token: str | None = Field(None, validation_alias=_suite("SERVICE_TOKEN"))
     # caller-given URLs may reach these loopback/private addresses, networks or host names (sealkit.outbound)
     outbound_allow: str = Field("", validation_alias=_suite("OUTBOUND_ALLOW"))
+    # set (nats://host:4222): the services' own events go through this broker instead of SUBSCRIBERS
+    event_broker: str | None = Field(None, validation_alias=_suite("EVENT_BROKER"))
+    event_broker_stream: str = Field("SEALFLOW", validation_alias=_suite("EVENT_BROKER_STREAM"))
+    event_broker_subject_prefix: str = Field(
+        "sealflow", validation_alias=_suite("EVENT_BROKER_SUBJECT_PREFIX")
+    )
+    event_broker_max_deliveries: int = Field(5, ge=1, validation_alias=_suite("EVENT_BROKER_MAX_DELIVERIES"))
+    event_broker_ack_wait_seconds: float = Field(
+        30.0, gt=0, validation_alias=_suite("EVENT_BROKER_ACK_WAIT_SECONDS")
+    )
     # browser origins allowed to call the API (comma-separated; "" allows none): the web console's
     cors_origins: str = Field(
         "http://127.0.0.1:8000,http://localhost:8000", validation_alias=_suite("CORS_ORIGINS")
