@@ -41,7 +41,7 @@ lint: deps ## ruff (lint + format check) and mypy strict
 	$(UV) run mypy shared/src shared/tests scripts tests deploy/tests $(wildcard bench/*.py)
 	@# each service's tests/ is a package named `tests`, so every service is checked on its own
 	@for s in services/*/; do echo "mypy $$s"; $(UV) run mypy $$s/src $$s/tests || exit 1; done
-	$(UV) run mypy web/scripts web/e2e
+	$(UV) run mypy web/e2e
 	@# the console: tsc --strict and eslint, with types from the services' current OpenAPI documents
 	@if command -v npm >/dev/null; then $(UV) run python scripts/web_console.py lint; \
 	  else echo "node/npm not found: the web console's tsc and eslint were skipped"; fi

@@ -22,15 +22,15 @@ ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "web"
 DIST = WEB / "dist"
 WEB_PORT = 8000
-# what the build reads; the generated *.gen.ts are left out (they follow openapi/, which is in)
+# what the build reads; the generated *.gen.ts are left out (they follow docs/openapi, which is in)
 _SOURCES = (
-    "src",
-    "index.html",
-    "package.json",
-    "package-lock.json",
-    "vite.config.ts",
-    "tsconfig.json",
-    "openapi",
+    WEB / "src",
+    WEB / "index.html",
+    WEB / "package.json",
+    WEB / "package-lock.json",
+    WEB / "vite.config.ts",
+    WEB / "tsconfig.json",
+    ROOT / "docs" / "openapi",
 )
 
 
@@ -72,13 +72,11 @@ def _npm(*args: str) -> None:
 
 
 def prepare() -> None:
-    """node_modules as locked (npm ci when the lock changed) and the services' OpenAPI documents."""
+    """node_modules as locked (npm ci when the lock changed); the contract is docs/openapi (make openapi)."""
     installed = WEB / "node_modules" / ".package-lock.json"
     if not installed.exists() or installed.stat().st_mtime < (WEB / "package-lock.json").stat().st_mtime:
         print("web console: npm ci …", flush=True)
         _npm("ci", "--no-audit", "--no-fund", "--loglevel=error")
-    # the contract, from the services themselves; an unchanged document keeps its timestamp
-    _run([sys.executable, str(WEB / "scripts" / "export_openapi.py")], ROOT)
 
 
 def lint() -> None:
@@ -96,7 +94,7 @@ def build(force: bool = False) -> bool:
         return DIST.joinpath("index.html").exists()
     prepare()
     index = DIST / "index.html"
-    if force or not index.exists() or index.stat().st_mtime < _newest(WEB / s for s in _SOURCES):
+    if force or not index.exists() or index.stat().st_mtime < _newest(_SOURCES):
         print("web console: building …", flush=True)
         _npm("run", "--silent", "gen")
         _npm("run", "--silent", "build")

@@ -1,4 +1,4 @@
-// Types for every service's API from web/openapi/<service>.json (scripts/export_openapi.py writes them):
+// Types for every service's API from docs/openapi/<service>.json (`make openapi` writes them, a test keeps them current):
 // src/api/<service>.gen.ts. A contract change then fails `tsc` wherever the console relied on it.
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
@@ -6,9 +6,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const web = join(dirname(fileURLToPath(import.meta.url)), "..");
-const dir = join(web, "openapi");
+const dir = join(web, "..", "docs", "openapi");
 if (!existsSync(dir)) {
-  console.error("web/openapi/ is missing: run `python web/scripts/export_openapi.py` (make web does)");
+  console.error("docs/openapi/ is missing: run `make openapi`");
   process.exit(1);
 }
 const bin = join(web, "node_modules", ".bin", "openapi-typescript");
