@@ -45,7 +45,8 @@ def handler(consumer: str) -> EventHandler[ItemChanged]:
             )
         )
 
-    return EventHandler(ITEM_CHANGED, ItemChanged, apply)
+    # the test producer is no suite service, so the handler names it as the source it takes
+    return EventHandler(ITEM_CHANGED, ItemChanged, apply, sources=frozenset({"producer"}))
 
 
 def build(service: str, settings: ServiceSettings, database_url: str, *, consumes: bool) -> FastAPI:

@@ -168,11 +168,12 @@ async def test_the_intake_validates_an_event_against_its_contract_before_recordi
     settings = ServiceSettings(**{**TEST_SETTINGS, "run_workers": False})  # type: ignore[arg-type]
     app = create_service_app(
         service="kit", title="kit", description="", settings=settings, routers=[], database_url=db.url,
-        event_handlers=[EventHandler("kit.ping", Ping, on_ping)],
+        event_handlers=[EventHandler("kit.ping", Ping, on_ping, sources=frozenset({"kit"}))],
     )  # fmt: skip
 
     async def post(client: httpx.AsyncClient, event_id: uuid.UUID, kind: str, data: dict[str, Any]) -> Any:
-        body = dumps({"id": event_id, "type": kind, "occurred_at": datetime.now(UTC), "data": data})
+        envelope = {"id": event_id, "type": kind, "source": "kit", "occurred_at": datetime.now(UTC)}
+        body = dumps({**envelope, "data": data})
         response = await client.post(
             "/v1/events", content=body, headers={HEADER: sign(body, TEST_EVENT_SECRET)}
         )
@@ -189,7 +190,9 @@ async def test_the_intake_validates_an_event_against_its_contract_before_recordi
         ok = {"note_id": str(note_id), "word": "hello"}
         assert await post(client, event_id, "kit.ping", ok) == (200, "processed")
         assert await post(client, event_id, "kit.ping", ok) == (200, "duplicate")
-        assert await post(client, uuid.uuid4(), "kit.other", {"anything": 1}) == (200, "ignored")
+        # a type no service is known to produce is refused (issue 10: the envelope names its source)
+        refused_type = await post(client, uuid.uuid4(), "kit.other", {"anything": 1})
+        assert refused_type == (403, "'kit' does not produce 'kit.other' events")
     assert got == [(Ping(note_id=note_id, word="hello"), event_id)]
     async with db.transaction() as conn:
         kind = (await conn.execute(sa.select(notes.c.kind).where(notes.c.id == note_id))).scalar_one()

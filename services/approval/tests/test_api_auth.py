@@ -35,7 +35,16 @@ def _bad_tokens() -> dict[str, dict[str, str]]:
         },
         "missing exp": {"Authorization": f"Bearer {jwt.encode(no_exp, TEST_JWT_SECRET, algorithm='HS256')}"},
         "tampered": {"Authorization": f"Bearer {header}.{payload}.{'A' * 43}"},
+        # claims that are signed but say nothing trustworthy (issue 10, item 3)
+        "empty sub with admin": {"Authorization": f"Bearer {_signed(_claims(''))}"},
+        "roles as an object": {"Authorization": f"Bearer {_signed(_claims(sub, roles={}))}"},
+        "roles as zero": {"Authorization": f"Bearer {_signed(_claims(sub, roles=0))}"},
+        "roles as an empty string": {"Authorization": f"Bearer {_signed(_claims(sub, roles=''))}"},
     }
+
+
+def _signed(claims: dict[str, Any]) -> str:
+    return jwt.encode(claims, TEST_JWT_SECRET, algorithm="HS256")
 
 
 async def _every_path(client: httpx.AsyncClient) -> list[tuple[str, str, dict[str, Any] | None]]:

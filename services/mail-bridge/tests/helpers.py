@@ -193,7 +193,13 @@ async def send(rig: MailRig, msg: EmailMessage | bytes, sender: str, rcpt: str) 
 
 async def post_event(bridge_url: str, event_type: str, data: dict[str, Any]) -> httpx.Response:
     """Deliver a signed event as approval's dispatcher would."""
-    raw = dumps({"id": str(uuid.uuid4()), "type": event_type, "occurred_at": datetime.now(UTC), "data": data})
+    event = {
+        "id": str(uuid.uuid4()),
+        "type": event_type,
+        "source": "approval",
+        "occurred_at": datetime.now(UTC),
+    }
+    raw = dumps({**event, "data": data})
     async with httpx.AsyncClient(base_url=bridge_url) as client:
         return await client.post(
             "/v1/events",

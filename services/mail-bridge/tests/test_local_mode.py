@@ -63,6 +63,7 @@ def _event(event_type: str, data: dict[str, Any], event_id: str | None = None) -
         {
             "id": event_id or str(uuid.uuid4()),
             "type": event_type,
+            "source": "approval",
             "occurred_at": "2026-11-21T10:00:00Z",
             "data": data,
         }

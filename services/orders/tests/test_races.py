@@ -24,9 +24,15 @@ APPROVAL = {
 
 
 async def _event(client: httpx.AsyncClient, event_type: str, data: dict[str, Any]) -> httpx.Response:
-    body = dumps(
-        {"id": str(uuid.uuid4()), "type": event_type, "occurred_at": datetime.now(UTC), "data": data}
-    )
+    source = event_type.split(".")[0]  # approval.* from approval, ticket.* from ticketing
+    source = "ticketing" if source == "ticket" else source
+    envelope = {
+        "id": str(uuid.uuid4()),
+        "type": event_type,
+        "source": source,
+        "occurred_at": datetime.now(UTC),
+    }
+    body = dumps({**envelope, "data": data})
     headers = {"Content-Type": "application/json", HEADER: sign(body, TEST_EVENT_SECRET)}
     return await client.post("/v1/events", content=body, headers=headers)
 

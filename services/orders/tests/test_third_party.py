@@ -21,6 +21,8 @@ from .helpers import (
     eventually,
     get_order,
     is_problem,
+    item_body,
+    make_category,
     make_item,
     make_order,
     uploaded,
@@ -112,3 +114,17 @@ async def test_updates_for_internal_or_unknown_orders_are_404(client: httpx.Asyn
     assert is_problem(
         await _update(client, "0195e5a0-0000-7000-8000-000000000000", {"status": "completed"}), 404
     )
+
+
+async def test_a_provider_url_inside_the_network_is_422(client: httpx.AsyncClient) -> None:
+    # issue 10, item 2: a provider URL is a caller-given destination like any callback
+    category = await make_category(client)
+    for url in (
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.8/hook",
+        "http://[::1]:8002/v1/events",
+    ):
+        body = item_body(category, provider=_provider(url))
+        response = await client.post("/v1/catalog/items", json=body, headers=ADMIN)
+        assert is_problem(response, 422), (url, response.text)
+        assert response.json()["errors"][0]["loc"][:3] == ["body", "provider", "third_party"], response.text

@@ -128,6 +128,7 @@ async def test_ticket_requested_event_opens_a_ticket_once(client: httpx.AsyncCli
     event = {
         "id": str(uuid.uuid4()),
         "type": "ticket.requested",
+        "source": "orders",
         "occurred_at": datetime.now(UTC).isoformat(),
         "data": {
             "ticket_id": ticket_id,
@@ -159,6 +160,7 @@ async def test_event_intake_refuses_bad_signatures_and_bad_bodies(client: httpx.
     event = {
         "id": str(uuid.uuid4()),
         "type": "ticket.requested",
+        "source": "orders",
         "occurred_at": datetime.now(UTC).isoformat(),
         "data": {"type": "no-such-type", "title": "x", "requester": {"id": "u"}},
     }

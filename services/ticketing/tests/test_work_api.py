@@ -107,7 +107,7 @@ async def test_handoff_requeues_with_raised_priority(client: httpx.AsyncClient) 
     assert (body["status"], body["assignee"], body["handoffs"]) == ("queued", None, 1)
     assert body["priority"] == priority.raise_on_handoff(40, 1) == 50
     again = await client.post(path, json={"reason": "again"}, headers=auth(agent, "agent"))
-    assert is_problem(again, 403)  # the pool can see it, but it is no longer the caller's
+    assert is_problem(again, 409)  # nobody holds it now: a state conflict (issue 10), not a permission
     second = await claimed(client, unique("agent"), kind)
     assert second["id"] == ticket["id"]
     handed = await client.post(path, json={"reason": "no"}, headers=auth(second["assignee"], "agent"))

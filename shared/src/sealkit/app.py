@@ -15,9 +15,11 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from sealkit.auth import TokenVerifier
 from sealkit.broker.admin import broker_router
 from sealkit.broker.wiring import attach_broker, outbox_subscriptions
-from sealkit.db import Database, service_database_url
+from sealkit.db import Database, Timeouts, service_database_url
+from sealkit.dispatcher import Dispatcher
 from sealkit.events import EventHandler, events_router, handlers_by_type
 from sealkit.http import make_http_client
+from sealkit.input_guard import refuse_nul_bytes
 from sealkit.jsonutil import FastJSONResponse
 
 # re-exported: a service's workers take the loop from here, with the Runtime (it lives in loops.py so
@@ -26,12 +28,14 @@ from sealkit.loops import being_cancelled as being_cancelled
 from sealkit.loops import periodic as periodic
 from sealkit.observability import ObservabilityMiddleware, configure_logging, health_router
 from sealkit.openapi import install_openapi, operation_id
-from sealkit.outbox import DeliveryHook, Dispatcher, Outbox, dead_letter_router
+from sealkit.outbound import CheckedTransport, OutboundPolicy, bind_outbound_policy
+from sealkit.outbox import DeliveryHook, Outbox, dead_letter_router
 from sealkit.problems import install_problem_handlers
 from sealkit.settings import ServiceSettings
 from sealkit.web import dev_router, install_cors
 
 log = logging.getLogger("sealkit.app")
+OUTBOUND_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 ExtraT = TypeVar("ExtraT")
 
@@ -45,6 +49,8 @@ class Runtime:
     http: httpx.AsyncClient
     outbox: Outbox
     extras: dict[str, Any] = field(default_factory=dict)
+    # for URLs a caller gave (a provider's, a callback): every connection passes sealkit.outbound
+    outbound_http: httpx.AsyncClient | None = None
 
     def settings_as(self, kind: type[SettingsT]) -> SettingsT:
         """The settings as the service's own class (its factory passes one). A runtime built with other
@@ -104,17 +110,29 @@ def create_service_app(
 ) -> FastAPI:
     """Build a service: the same lifespan, middleware, error format and health endpoints for all."""
     worker_list = list(workers)
+    policy = OutboundPolicy.from_settings(settings.env, settings.outbound_allow)
     handler_list = list(event_handlers)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(service, settings.log_level, access_log=settings.access_log)
         url = database_url or service_database_url(settings.database_url, service, settings.sqlite_dir)
-        db = Database(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
+        timeouts = Timeouts(
+            connect=settings.db_connect_timeout_seconds,
+            command=settings.db_command_timeout_seconds,
+            acquire=settings.db_acquire_timeout_seconds,
+        )
+        db = Database(
+            url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow, timeouts=timeouts
+        )
         await db.open()
         http = make_http_client(transport=http_transport)
-        box = Outbox(outbox_subscriptions(settings))
-        runtime = Runtime(settings=settings, db=db, http=http, outbox=box)
+        # caller-given destinations go through a client whose every connection passes the policy
+        outbound = make_http_client(
+            transport=http_transport or CheckedTransport(policy, limits=OUTBOUND_LIMITS)
+        )
+        box = Outbox(outbox_subscriptions(settings), source=service)
+        runtime = Runtime(settings=settings, db=db, http=http, outbox=box, outbound_http=outbound)
         app.state.runtime, app.state.db, app.state.settings, app.state.outbox = runtime, db, settings, box
         app.state.token_verifier = TokenVerifier(
             secret=settings.jwt_secret, public_key=settings.jwt_public_key, algorithms=settings.jwt_algorithms
@@ -139,6 +157,7 @@ def create_service_app(
                 poll_seconds=settings.outbox_poll_seconds,
                 timeout_seconds=settings.outbox_timeout_seconds,
                 hooks=delivery_hooks,
+                outbound_http=outbound,
             )
             tasks.append(asyncio.create_task(dispatcher.run_forever(), name=f"{service}-outbox"))
             tasks.extend(
@@ -154,6 +173,7 @@ def create_service_app(
             if broker is not None:
                 await broker.close()
             await http.aclose()
+            await outbound.aclose()
             await db.dispose()
 
     app = FastAPI(
@@ -163,7 +183,9 @@ def create_service_app(
         lifespan=lifespan,
         default_response_class=FastJSONResponse,
         generate_unique_id_function=operation_id,
+        dependencies=[Depends(refuse_nul_bytes), Depends(bind_outbound_policy)],
     )
+    app.state.outbound_policy = policy
     install_problem_handlers(app)
     install_openapi(app)
     app.add_middleware(ObservabilityMiddleware, service=service, max_body_bytes=settings.max_body_bytes)

@@ -58,12 +58,17 @@ class TokenVerifier:
             raise Unauthorized("the token has expired", slug="token-expired") from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"the token is not valid: {exc}", slug="token-invalid") from exc
-        roles = claims.get("roles") or []
+        sub = claims["sub"]
+        # An empty or blank subject names nobody: ownership checks would compare against "".
+        if not isinstance(sub, str) or not sub.strip():
+            raise Unauthorized("the token's sub claim must be a non-empty string", slug="token-invalid")
+        # Absent roles mean none; a present claim must be a list, so `{}`, `0` or `""` is not "no roles".
+        roles = claims.get("roles", [])
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise Unauthorized("the token's roles claim must be a list of strings", slug="token-invalid")
         enterprise = claims.get("enterprise_id")
         principal = Principal(
-            sub=str(claims["sub"]),
+            sub=sub,
             name=str(claims.get("name") or ""),
             email=claims.get("email") if isinstance(claims.get("email"), str) else None,
             roles=frozenset(roles),

@@ -6,9 +6,12 @@ database `<base>_<service>` on it (created when missing). Without it, SQLite fil
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Protocol
 
@@ -16,12 +19,66 @@ import asyncpg
 import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from sealkit.jsonutil import dumps, loads
 
 log = logging.getLogger("sealkit.db")
+
+
+CONNECT_TIMEOUT_SECONDS = 5.0  # asyncpg's own default is 60 s
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long a request waits for the database before it is told 503 (issue 10: a database that hangs
+    instead of refusing held every request for the whole outage; asyncpg's own connect default is 60 s).
+
+    `connect`: opening a connection; `command`: one statement (also a COMMIT or ROLLBACK on a dead
+    link); `acquire`: waiting for a pooled connection when all are busy.
+    """
+
+    connect: float = CONNECT_TIMEOUT_SECONDS
+    command: float = 10.0
+    acquire: float = 5.0
+
+
+READY_TIMEOUT_SECONDS = 1.5  # /readyz answers within 2 s whatever the database does
+_LOST_ERRNOS = frozenset({errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE,
+                          errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ETIMEDOUT})  # fmt: skip
+
+
+def is_connection_lost(exc: BaseException) -> bool:
+    """Whether `exc` says the database is unreachable or the link to it broke (a 503), rather than a
+    statement being wrong (a 500): refused, reset, timed out, closed under us, or shutting down."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:  # SQLAlchemy and asyncpg wrap each other
+        seen.add(id(current))
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError):
+            return True
+        if isinstance(current, asyncpg.PostgresConnectionError | asyncpg.InterfaceError | TimeoutError):
+            return True
+        if isinstance(
+            current, asyncpg.exceptions.CannotConnectNowError | asyncpg.exceptions.AdminShutdownError
+        ):
+            return True
+        if isinstance(current, ConnectionError):
+            return True
+        # asyncio's create_connection reports a refused connect as a bare OSError ("Connect call failed")
+        if isinstance(current, OSError) and (
+            current.errno in _LOST_ERRNOS or "Connect call failed" in str(current)
+        ):
+            return True
+        wrapped = current.orig if isinstance(current, sa_exc.StatementError) else None
+        current = wrapped or current.__cause__ or current.__context__
+    return False
+
+
 AfterCommit = Callable[[], Awaitable[None] | None]
 _HOOKS = "sealkit_after_commit"
 
@@ -39,14 +96,14 @@ def service_database_url(base_url: str | None, service: str, sqlite_dir: str = "
     return url.set(database=f"{url.database or 'sealflow'}_{name}").render_as_string(hide_password=False)
 
 
-async def ensure_database(url: str) -> None:
+async def ensure_database(url: str, *, connect_timeout: float = CONNECT_TIMEOUT_SECONDS) -> None:
     """Create the service's database (PostgreSQL) or its folder (SQLite) when missing."""
     parsed = make_url(url)
     if parsed.drivername.startswith("sqlite"):
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         return
-    async with server_connection(url) as conn:
+    async with server_connection(url, connect_timeout=connect_timeout) as conn:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", parsed.database)
         if not exists:
             try:
@@ -57,7 +114,9 @@ async def ensure_database(url: str) -> None:
 
 
 @asynccontextmanager
-async def server_connection(url: str) -> AsyncIterator[asyncpg.Connection]:
+async def server_connection(
+    url: str, *, connect_timeout: float = CONNECT_TIMEOUT_SECONDS
+) -> AsyncIterator[asyncpg.Connection]:
     """A connection to the maintenance database of `url`'s server, for CREATE and DROP DATABASE."""
     parsed = make_url(url)
     conn = await asyncpg.connect(
@@ -66,6 +125,7 @@ async def server_connection(url: str) -> AsyncIterator[asyncpg.Connection]:
         user=parsed.username,
         password=parsed.password,
         database="postgres",
+        timeout=connect_timeout,
     )
     try:
         yield conn
@@ -73,14 +133,22 @@ async def server_connection(url: str) -> AsyncIterator[asyncpg.Connection]:
         await conn.close()
 
 
-def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 0) -> AsyncEngine:
+def make_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int = 0, timeouts: Timeouts = Timeouts()
+) -> AsyncEngine:
     serializer: Callable[[Any], str] = lambda value: dumps(value).decode()  # noqa: E731 - tiny adapter
     if url.startswith("sqlite"):
         engine = create_async_engine(url, json_serializer=serializer, connect_args={"timeout": 30})
         _sqlite_serialises_writers(engine)
         return engine
     return create_async_engine(
-        url, json_serializer=serializer, pool_size=pool_size, max_overflow=max_overflow, pool_recycle=1800
+        url,
+        json_serializer=serializer,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_recycle=1800,
+        pool_timeout=timeouts.acquire,
+        connect_args={"timeout": timeouts.connect, "command_timeout": timeouts.command},
     )
 
 
@@ -124,6 +192,7 @@ class Database:
         self.engine = make_engine(url, **engine_options)
         self.is_sqlite = url.startswith("sqlite")
         self._pool_size = int(engine_options.get("pool_size", 10))
+        self.timeouts: Timeouts = engine_options.get("timeouts", Timeouts())
         self._hot: Any = None  # asyncpg pool for single statements (PostgreSQL), made by open()
 
     async def open(self) -> None:
@@ -132,7 +201,13 @@ class Database:
             return
         dsn = make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
         self._hot = await asyncpg.create_pool(
-            dsn, min_size=0, max_size=self._pool_size, init=_json_codecs, reset=_keep_session
+            dsn,
+            min_size=0,
+            max_size=self._pool_size,
+            init=_json_codecs,
+            reset=_keep_session,
+            timeout=self.timeouts.connect,
+            command_timeout=self.timeouts.command,
         )
 
     @asynccontextmanager
@@ -147,7 +222,7 @@ class Database:
         if self._hot is None:
             yield None
             return
-        async with self._hot.acquire() as conn:
+        async with self._hot.acquire(timeout=self.timeouts.acquire) as conn:
             yield conn
 
     @asynccontextmanager
@@ -169,9 +244,15 @@ class Database:
             if result is not None:
                 await result
 
-    async def ping(self) -> None:
-        async with self.engine.connect() as conn:
-            await conn.execute(sa.text("SELECT 1"))
+    async def ping(self, within: float = READY_TIMEOUT_SECONDS) -> None:
+        """`SELECT 1` within `within` seconds (TimeoutError otherwise): what /readyz asks."""
+        async with asyncio.timeout(within):
+            if self._hot is not None:  # asyncpg's own pool: it cancels cleanly, unlike a greenlet connect
+                async with self._hot.acquire() as conn:
+                    await conn.fetchval("SELECT 1")
+                return
+            async with self.engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
 
     async def dispose(self) -> None:
         if self._hot is not None:

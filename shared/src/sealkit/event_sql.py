@@ -123,7 +123,9 @@ class EventInSql:
             raise ValueError(f"{self.contract.__name__} needs {missing} from the caller")
         subscribers = list(dict.fromkeys(outbox.destinations(self.event_type)))
         event_id = new_id()
-        envelope = dumps({"id": str(event_id), "type": self.event_type, "occurred_at": now}).decode()
+        envelope = dumps(
+            {"id": str(event_id), "type": self.event_type, "source": outbox.source, "occurred_at": now}
+        ).decode()
         fragments, current = [], envelope[:-1] + ',"data":{'
         for key, field in zip(self._keys, self._order, strict=True):
             adapter = self._adapters.get(field)

@@ -1,22 +1,20 @@
 """Transactional outbox: events written with the state change, delivered by a replica-safe dispatcher.
 
-A row per (event, destination). The dispatcher leases due rows with `FOR UPDATE SKIP LOCKED`
-(any number of replicas share the work), POSTs each signed body, and records delivery, a retry
-with exponential backoff, or a dead letter once the attempts run out.
+A row per (event, destination). `sealkit.dispatcher` delivers them: it leases due rows with
+`FOR UPDATE SKIP LOCKED` (any number of replicas share the work), POSTs each signed body, and records
+delivery, a retry with exponential backoff, or a dead letter once the attempts run out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
-import httpx
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
@@ -24,28 +22,28 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sealkit.auth import require_roles
 from sealkit.contracts.base import Contract
-from sealkit.db import Database, DbConn, after_commit
+from sealkit.db import DbConn, after_commit
 from sealkit.ids import new_id
 from sealkit.jsonutil import dumps
-from sealkit.loops import periodic
 from sealkit.problems import NotFound
-from sealkit.signing import HEADER, sign
-from sealkit.sql import for_update
 from sealkit.tables import outbox
 from sealkit.types import utcnow
 
 log = logging.getLogger("sealkit.outbox")
-LEASE = timedelta(seconds=60)
 BROKER_DESTINATION = "broker:"  # rows for the event broker; `sealkit.broker.relay` publishes them
-MAX_BACKOFF_SECONDS = 300.0
 
 
 class Outbox:
     """Writes events into the caller's transaction and wakes the local dispatcher after commit."""
 
-    def __init__(self, subscriptions: Iterable[tuple[str, str]]) -> None:
+    def __init__(self, subscriptions: Iterable[tuple[str, str]], *, source: str = "") -> None:
         self._subscriptions = list(subscriptions)
+        self.source = source  # the producing service, named in every envelope it signs
         self.wakeup = asyncio.Event()
+
+    def subscriber_urls(self) -> frozenset[str]:
+        """The operator's destinations; any other one was given by a caller (sealkit.outbound)."""
+        return frozenset(url for _, url in self._subscriptions)
 
     def destinations(self, event_type: str) -> list[str]:
         return [url for pattern, url in self._subscriptions if pattern in ("*", event_type)]
@@ -106,9 +104,8 @@ class Outbox:
         now = utcnow()
         event_id = new_id()
         payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
-        body = dumps(
-            {"id": str(event_id), "type": event_type, "occurred_at": occurred_at or now, "data": payload}
-        ).decode()
+        envelope = {"id": str(event_id), "type": event_type, "source": self.source}
+        body = dumps({**envelope, "occurred_at": occurred_at or now, "data": payload}).decode()
         return [
             {
                 "id": new_id(),
@@ -142,118 +139,6 @@ class Delivery:
 # Runs in the transaction that records the outcome (inside a savepoint): its effect happens once. A hook
 # that raises on a delivered row turns the delivery into a failed attempt, so it is retried.
 DeliveryHook = Callable[[AsyncConnection, Delivery, "Outbox"], Awaitable[None]]
-
-
-class Dispatcher:
-    """Delivers due outbox rows; run one per process, as many processes as you like."""
-
-    def __init__(
-        self,
-        db: Database,
-        http: httpx.AsyncClient,
-        outbox_: Outbox,
-        *,
-        secret: str,
-        max_attempts: int = 8,
-        backoff_seconds: float = 1.0,
-        poll_seconds: float = 0.5,
-        timeout_seconds: float = 10.0,
-        batch: int = 100,
-        hooks: Mapping[str, DeliveryHook] | None = None,
-    ) -> None:
-        self.db, self.http, self.outbox = db, http, outbox_
-        self.hooks = dict(hooks or {})
-        self.secret, self.max_attempts, self.backoff = secret, max_attempts, backoff_seconds
-        self.poll, self.timeout, self.batch = poll_seconds, timeout_seconds, batch
-
-    async def run_forever(self) -> None:
-        """Deliver due rows; a full batch goes again at once, else it waits for a commit's wakeup or the poll."""
-
-        async def full_round() -> bool:
-            return await self.run_once() >= self.batch
-
-        await periodic("outbox", self.poll, full_round, wakeup=self.outbox.wakeup)
-
-    async def run_once(self) -> int:
-        """Lease, deliver and record one batch; returns how many rows were attempted."""
-        now = utcnow()
-        async with self.db.transaction() as conn:
-            due = (
-                await conn.execute(
-                    for_update(
-                        sa.select(
-                            outbox.c.id,
-                            outbox.c.destination,
-                            outbox.c.body,
-                            outbox.c.attempts,
-                            outbox.c.event_id,
-                            outbox.c.event_type,
-                        )
-                        .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
-                        .where(outbox.c.destination != BROKER_DESTINATION)  # the broker relay's rows
-                        .order_by(outbox.c.next_attempt_at)
-                        .limit(self.batch),
-                        skip_locked=True,
-                    )
-                )
-            ).all()
-            if not due:
-                return 0
-            await conn.execute(
-                sa.update(outbox)
-                .where(outbox.c.id.in_([r.id for r in due]))
-                .values(next_attempt_at=now + LEASE)
-            )
-        results = await asyncio.gather(
-            *(self._deliver(r.destination, r.body, r.event_id, r.event_type) for r in due)
-        )
-        async with self.db.transaction() as conn:
-            for row, (error, status_code, answer) in zip(due, results, strict=True):
-                values = self._outcome(row.attempts + 1, error)
-                hook = self.hooks.get(row.event_type)
-                if hook is not None and values.get("status") in ("delivered", "dead"):
-                    delivery = Delivery(
-                        row.event_id, row.event_type, row.destination, row.body, error is None,
-                        status_code, answer, error,
-                    )  # fmt: skip
-                    try:
-                        async with conn.begin_nested():
-                            await hook(conn, delivery, self.outbox)
-                    except Exception as exc:
-                        log.exception("delivery hook for %s failed", row.event_type)
-                        if delivery.delivered:
-                            values = self._outcome(row.attempts + 1, f"delivery hook failed: {exc}"[:1000])
-                await conn.execute(sa.update(outbox).where(outbox.c.id == row.id).values(**values))
-        return len(due)
-
-    def _outcome(self, attempts: int, error: str | None) -> dict[str, Any]:
-        now = utcnow()
-        if error is None:
-            return {"status": "delivered", "attempts": attempts, "delivered_at": now, "last_error": None}
-        if attempts >= self.max_attempts:
-            log.warning("outbox row parked as a dead letter after %d attempts: %s", attempts, error)
-            return {"status": "dead", "attempts": attempts, "last_error": error}
-        delay = min(self.backoff * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS) * random.uniform(0.8, 1.2)
-        return {"attempts": attempts, "last_error": error, "next_attempt_at": now + timedelta(seconds=delay)}
-
-    async def _deliver(
-        self, url: str, body: str, event_id: uuid.UUID, event_type: str
-    ) -> tuple[str | None, int | None, bytes]:
-        """(error or None, HTTP status, the answer's body) of one POST."""
-        raw = body.encode()
-        headers = {
-            "Content-Type": "application/json",
-            HEADER: sign(raw, self.secret),
-            "X-Sealflow-Event-Id": str(event_id),
-            "X-Sealflow-Event-Type": event_type,
-        }
-        try:
-            response = await self.http.post(url, content=raw, headers=headers, timeout=self.timeout)
-        except httpx.HTTPError as exc:
-            return f"{type(exc).__name__}: {exc}"[:1000], None, b""
-        if response.is_success:
-            return None, response.status_code, response.content[:65536]
-        return f"HTTP {response.status_code}: {response.text[:500]}", response.status_code, b""
 
 
 class DeadLetter(BaseModel):

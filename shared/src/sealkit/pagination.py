@@ -18,6 +18,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from pydantic import BaseModel
 
+from sealkit.contracts.types import check_datetime
 from sealkit.problems import Unprocessable
 
 T = TypeVar("T")
@@ -39,9 +40,14 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         at, _, row_id = raw.partition("|")
-        return datetime.fromisoformat(at), UUID(row_id)
+        # every cursor we issue is aware and in range; a naive or far-off one was made by hand
+        return check_datetime(datetime.fromisoformat(at)), UUID(row_id)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise Unprocessable("the cursor is not one this service issued", slug="bad-cursor") from exc
+        raise Unprocessable(
+            "the cursor is not one this service issued",
+            slug="bad-cursor",
+            extra={"errors": [{"loc": ["query", "cursor"], "msg": "not a cursor this service issued"}]},
+        ) from exc
 
 
 def clamp_limit(limit: int) -> int:

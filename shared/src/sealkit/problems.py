@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from sealkit.db import is_connection_lost
 from sealkit.jsonutil import dumps
 
 log = logging.getLogger("sealkit.problems")
@@ -106,11 +108,18 @@ async def _http(_: Request, exc: Exception) -> Response:
     return response
 
 
+RETRY_AFTER_SECONDS = 2
+
+
 async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    if not is_connection_lost(exc):  # e.g. an IntegrityError: a DBAPIError, but a bug, not an outage
+        return await _unexpected(request, exc)
     log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
-    return problem_response(
+    response = problem_response(
         503, "database-unavailable", "Service unavailable", "the database is not answering; try again shortly"
     )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -124,6 +133,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
-    for unavailable in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, ConnectionError):
+    # every way a lost or hanging database shows itself; the handler tells them from real bugs
+    for unavailable in (
+        sa_exc.DBAPIError, sa_exc.TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+        asyncpg.exceptions.OperatorInterventionError, TimeoutError, OSError,
+    ):  # fmt: skip
         app.add_exception_handler(unavailable, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)

@@ -28,6 +28,16 @@ class ServiceSettings(BaseSettings):
     # connection costs far more than the wait); size x workers x replicas must fit max_connections.
     db_pool_size: int = Field(10, ge=1, validation_alias=_suite("DB_POOL_SIZE"))
     db_max_overflow: int = Field(0, ge=0, validation_alias=_suite("DB_MAX_OVERFLOW"))
+    # a database that hangs must cost a request seconds, not the outage (sealkit.db.Timeouts)
+    db_connect_timeout_seconds: float = Field(
+        5.0, gt=0, validation_alias=_suite("DB_CONNECT_TIMEOUT_SECONDS")
+    )
+    db_command_timeout_seconds: float = Field(
+        10.0, gt=0, validation_alias=_suite("DB_COMMAND_TIMEOUT_SECONDS")
+    )
+    db_acquire_timeout_seconds: float = Field(
+        5.0, gt=0, validation_alias=_suite("DB_ACQUIRE_TIMEOUT_SECONDS")
+    )
     jwt_secret: str = Field(DEV_JWT_SECRET, validation_alias=_suite("JWT_SECRET"))
     jwt_public_key: str | None = Field(None, validation_alias=_suite("JWT_PUBLIC_KEY"))
     jwt_algorithms: tuple[str, ...] = Field(("HS256",), validation_alias=_suite("JWT_ALGORITHMS"))
@@ -43,6 +53,8 @@ class ServiceSettings(BaseSettings):
     outbox_backoff_seconds: float = Field(1.0, validation_alias=_suite("OUTBOX_BACKOFF_SECONDS"))
     outbox_timeout_seconds: float = Field(10.0, validation_alias=_suite("OUTBOX_TIMEOUT_SECONDS"))
     service_token: str | None = Field(None, validation_alias=_suite("SERVICE_TOKEN"))
+    # caller-given URLs may reach these loopback/private addresses, networks or host names (sealkit.outbound)
+    outbound_allow: str = Field("", validation_alias=_suite("OUTBOUND_ALLOW"))
     # set (nats://host:4222): the services' own events go through this broker instead of SUBSCRIBERS
     event_broker: str | None = Field(None, validation_alias=_suite("EVENT_BROKER"))
     event_broker_stream: str = Field("SEALFLOW", validation_alias=_suite("EVENT_BROKER_STREAM"))

@@ -6,15 +6,17 @@ import hashlib
 import hmac
 
 HEADER = "X-Sealflow-Signature"
+PREFIX = "sha256="
 
 
 def sign(body: bytes, secret: str) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return PREFIX + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def verify(body: bytes, secret: str, signature: str | None) -> bool:
-    if not signature:
+    # The scheme prefix is part of the format: a bare digest is refused, so no other scheme can pass.
+    if not signature or not signature.startswith(PREFIX):
         return False
-    given = signature.removeprefix("sha256=")
+    given = signature[len(PREFIX) :]
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(given, expected)

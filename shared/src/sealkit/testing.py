@@ -45,6 +45,8 @@ TEST_SETTINGS: dict[str, object] = {
     "env": "test",
     "outbox_poll_seconds": 0.05,
     "outbox_backoff_seconds": 0.05,
+    # the test environment is strict like production; the receivers tests start are on loopback
+    "outbound_allow": "127.0.0.1",
 }
 
 

@@ -27,6 +27,7 @@ from sealflow_approval.schemas import (
 from sealkit.app import OutboxDep, RuntimeDep
 from sealkit.auth import CurrentUser, current_user
 from sealkit.contracts.approval import DecisionSubmission
+from sealkit.contracts.types import UtcDateTime
 from sealkit.db import DbConn
 from sealkit.hot_path import at_once_or_in_transaction
 from sealkit.idempotency import idempotent
@@ -140,8 +141,8 @@ async def inbox(
     status: TaskStatus | None = None,
     request_id: UUID | None = None,
     q: Annotated[str | None, Query(max_length=200, description="words in the request title")] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: UtcDateTime | None = None,
+    until: UtcDateTime | None = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[InboxTask]:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from sealflow_approval.domain import (
     Combine,
@@ -17,6 +17,8 @@ from sealflow_approval.domain import (
     validate_group,
 )
 from sealkit.contracts.approval import Channel
+from sealkit.contracts.types import FreeJSON, OptionalFreeJSON, UtcDateTime
+from sealkit.outbound import OutboundUrl
 
 
 class _In(BaseModel):
@@ -68,12 +70,12 @@ class RequestCreate(_In):
         },
     )
     title: str = Field(min_length=1, max_length=200)
-    form: dict[str, Any] = Field(default_factory=dict)
+    form: FreeJSON = Field(default_factory=dict)
     definition: str | None = Field(None, min_length=1, max_length=100, description="a definition's key")
     combine: Combine = "all"
     groups: list[GroupIn] | None = Field(None, min_length=1, max_length=20, description="ad-hoc requests")
-    callback_url: AnyHttpUrl | None = None
-    deadline_at: datetime | None = Field(
+    callback_url: OutboundUrl | None = None
+    deadline_at: UtcDateTime | None = Field(
         None,
         description="when set, on_deadline decides the request then; must be in the future and carry "
         "a time zone (422 otherwise)",
@@ -210,7 +212,7 @@ class DefinitionGroup(_In):
     mode: GroupMode
     min_approvals: int | None = Field(None, ge=1)
     approvers: list[ApproverRef] = Field(min_length=1, max_length=50)
-    when: dict[str, Any] | None = None
+    when: OptionalFreeJSON = None
 
     @model_validator(mode="after")
     def _quorum(self) -> DefinitionGroup:
@@ -235,7 +237,7 @@ class DefinitionWrite(_In):
     """Body of PUT /v1/approval-definitions/{key}: the next version."""
 
     name: str = Field(min_length=1, max_length=200)
-    form_schema: dict[str, Any]
+    form_schema: FreeJSON
     stages: list[DefinitionStage] = Field(min_length=1, max_length=20)
     cc: list[ApproverRef] = Field(default_factory=list, max_length=50)
 

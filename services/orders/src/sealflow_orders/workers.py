@@ -70,10 +70,10 @@ async def _headers(conn: Any, runtime: Runtime, row: AnyRow) -> dict[str, str]:
 async def _send(
     runtime: Runtime, row: AnyRow, headers: dict[str, str], seconds: float
 ) -> tuple[str | None, int | None, Any]:
+    # a provider's URL was given through the API: it goes through the outbound (anti-SSRF) policy
+    client = (runtime.outbound_http or runtime.http) if row.kind == "provider" else runtime.http
     try:
-        response = await runtime.http.post(
-            row.url, content=row.body.encode(), headers=headers, timeout=seconds
-        )
+        response = await client.post(row.url, content=row.body.encode(), headers=headers, timeout=seconds)
     except httpx.HTTPError as exc:
         return f"{type(exc).__name__}: {exc}"[:1000], None, None
     if response.is_success:

@@ -6,12 +6,14 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, StrictBool
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
 from sealflow_ticketing.calendar import BusinessCalendar
 from sealflow_ticketing.domain import TicketStatus
 from sealflow_ticketing.priority import PRIORITY_MAX, PRIORITY_MIN
 from sealkit.contracts.ticketing import Requester, Verdict
+from sealkit.contracts.types import FreeJSON
+from sealkit.outbound import OutboundUrl
 
 Priority = Field(ge=PRIORITY_MIN, le=PRIORITY_MAX, description="1..100, higher is more urgent")
 
@@ -39,7 +41,7 @@ class TicketTypeIn(_In):
     name: str = Field(min_length=1, max_length=200)
     sla_minutes: int = Field(ge=1, le=60 * 24 * 366)
     default_priority: int = Priority
-    callback_url: AnyHttpUrl | None = None
+    callback_url: OutboundUrl | None = None
     calendar: Calendar = None
 
 
@@ -47,7 +49,7 @@ class TicketTypeUpdate(_In):
     name: str = Field(min_length=1, max_length=200)
     sla_minutes: int = Field(ge=1, le=60 * 24 * 366)
     default_priority: int = Priority
-    callback_url: AnyHttpUrl | None = None
+    callback_url: OutboundUrl | None = None
     calendar: Calendar = None
 
 
@@ -66,12 +68,12 @@ class TicketCreate(_In):
     type: str = Field(min_length=1, max_length=64)
     title: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=20_000)
-    data: dict[str, Any] = Field(default_factory=dict)
+    data: FreeJSON = Field(default_factory=dict)
     priority: int | None = Field(None, ge=PRIORITY_MIN, le=PRIORITY_MAX)
     requester: Requester | None = Field(
         None, description="default: the caller; someone else only for service, staff, supervisor or admin"
     )
-    notify_url: AnyHttpUrl | None = None
+    notify_url: OutboundUrl | None = None
     reference: str | None = Field(None, max_length=200)
 
 

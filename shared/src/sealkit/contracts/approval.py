@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 from uuid import UUID
 
 from pydantic import Field
 
 from sealkit.contracts.base import Contract
+from sealkit.contracts.types import FreeJSON
 
 TASK_CREATED = "approval.task.created"
 TASK_REMINDER = "approval.task.reminder"
@@ -29,7 +30,7 @@ class TaskCreated(Contract):
     group_id: UUID
     group_name: str
     title: str
-    form: dict[str, Any]
+    form: FreeJSON
     applicant_id: str
     approver_id: str
     approver_email: str | None

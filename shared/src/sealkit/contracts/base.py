@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
+
+from sealkit.contracts.types import UtcDateTime
 
 
 class Contract(BaseModel):
@@ -16,9 +17,14 @@ class Contract(BaseModel):
 
 
 class Event(Contract):
-    """What `POST /v1/events` carries: `{"id", "type", "occurred_at", "data"}`."""
+    """What `POST /v1/events` carries: `{"id", "type", "source", "occurred_at", "data"}`.
+
+    `type` and `source` (the producing service) are inside the signed body, so a receiver can refuse an
+    event it does not subscribe to, or one from a service that does not produce that type.
+    """
 
     id: UUID
     type: str
-    occurred_at: datetime
+    source: str
+    occurred_at: UtcDateTime
     data: dict[str, Any]

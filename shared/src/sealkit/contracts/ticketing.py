@@ -13,9 +13,11 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import AnyHttpUrl, Field
+from pydantic import Field
 
 from sealkit.contracts.base import Contract
+from sealkit.contracts.types import FreeJSON
+from sealkit.outbound import OutboundUrl
 
 TICKET_REQUESTED = "ticket.requested"
 TICKET_CALLBACK = "ticket.callback"
@@ -40,10 +42,10 @@ class TicketRequested(Contract):
     type: str = Field(min_length=1, max_length=64)
     title: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=20_000)
-    data: dict[str, Any] = Field(default_factory=dict)
+    data: FreeJSON = Field(default_factory=dict)
     priority: int | None = Field(None, ge=1, le=100)
     requester: Requester
-    notify_url: AnyHttpUrl | None = None
+    notify_url: OutboundUrl | None = None
     reference: str | None = Field(None, max_length=200, description="the producer's own id, e.g. an order id")
 
 
@@ -54,7 +56,7 @@ class TicketCallback(Contract):
     type: str
     title: str
     description: str
-    data: dict[str, Any]
+    data: FreeJSON
     requester: Requester
     reference: str | None
     due_at: datetime

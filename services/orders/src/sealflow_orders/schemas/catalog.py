@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from sealflow_orders.domain.catalog import form_schema_problem
 from sealflow_orders.schemas.common import In
+from sealkit.outbound import OutboundUrl
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -48,7 +49,7 @@ class InternalProvider(In):
 class ThirdPartyProvider(In):
     kind: Literal["third_party"]
     name: Name
-    url: AnyHttpUrl
+    url: OutboundUrl
     secret: str = Field(
         min_length=16, max_length=500, description="write-only: signs what the provider is sent"
     )

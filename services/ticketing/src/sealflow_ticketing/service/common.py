@@ -13,7 +13,7 @@ from sealflow_ticketing import access
 from sealflow_ticketing.models import tickets
 from sealflow_ticketing.schemas import TicketOut
 from sealkit.auth import Principal
-from sealkit.problems import Forbidden, NotFound
+from sealkit.problems import Conflict, Forbidden, NotFound
 from sealkit.sql import AnyRow
 
 SYSTEM = "system"
@@ -85,5 +85,11 @@ def ensure_visible(user: Principal, row: AnyRow | None) -> AnyRow:
 def ensure_assignee(user: Principal, row: AnyRow | None, doing: str) -> AnyRow:
     row = ensure_visible(user, row)
     if row.assignee != user.sub:
+        if row.status != "assigned":
+            # nobody holds it (handed off, resolved, expired): a state conflict, e.g. the caller's own
+            # hand-off that beat their result, not a question of who they are
+            raise Conflict(
+                f"the ticket is {row.status}; it is no longer assigned to you", slug="not-assigned"
+            )
         raise Forbidden(f"only the ticket's assignee may {doing}")
     return row

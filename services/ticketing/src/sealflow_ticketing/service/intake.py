@@ -6,6 +6,8 @@ import uuid
 from typing import Any, TypedDict, Unpack
 from uuid import UUID
 
+import asyncpg
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sealflow_ticketing import access, domain
@@ -24,6 +26,7 @@ from sealkit.contracts.ticketing import (
     TicketCallback,
     TicketRequested,
 )
+from sealkit.contracts.types import json_problem
 from sealkit.db import HotConnection
 from sealkit.jsonutil import loads
 from sealkit.outbox import Delivery, Outbox
@@ -193,9 +196,23 @@ async def on_ticket_requested(
     ticket_id = asked.ticket_id or uuid.uuid5(uuid.NAMESPACE_URL, f"sealflow:event:{event.id}")
     if await repo.get_ticket(conn, ticket_id) is not None:
         return  # the same ticket asked for again under a new event id
+    try:
+        # a savepoint: a concurrent event with this ticket_id may commit the ticket first, and the
+        # unique violation then must not abort the inbox transaction around it
+        async with conn.begin_nested():
+            await _open_requested(conn, runtime.outbox, ticket_id, asked)
+    except (IntegrityError, asyncpg.UniqueViolationError):  # through SQLAlchemy, or the raw hot-path driver
+        if await repo.get_ticket(conn, ticket_id) is None:
+            raise
+        # the loser of the race: the ticket it asked for exists, which is what it wanted
+
+
+async def _open_requested(
+    conn: AsyncConnection, outbox: Outbox, ticket_id: UUID, asked: TicketRequested
+) -> None:
     await open_ticket(
         conn,
-        runtime.outbox,
+        outbox,
         actor=f"{SYSTEM}:events",
         ticket_id=ticket_id,
         type_key=asked.type,
@@ -215,8 +232,11 @@ def _answer(raw: bytes) -> dict[str, Any] | None:
     try:
         value = loads(raw)
     except ValueError:
-        return {"text": raw[:4000].decode("utf-8", "replace")}
-    return value if isinstance(value, dict) else {"value": value}
+        return {"text": raw[:4000].decode("utf-8", "replace").replace("\x00", "")}
+    answer = value if isinstance(value, dict) else {"value": value}
+    # the peer's reply is stored in jsonb and shown: the same limits as any free-form JSON
+    problem = json_problem(answer)
+    return {"refused": problem} if problem else answer
 
 
 async def on_callback_delivery(conn: AsyncConnection, delivery: Delivery, outbox: Outbox) -> None:
