@@ -96,25 +96,10 @@ def mail_url(live_services: LiveServices) -> str:
     return live_services.url("mail-bridge")
 
 
-# Operations where the fuzzer's NUL bytes still reach PostgreSQL (a 500): branch `hardening` refuses NUL
-# app-wide (`sealkit.input_guard`). They run as their own xfail test until it lands; then drop the entry.
-NUL_UNTIL_HARDENING = {
-    "approval": ["PUT /v1/directory/roles/{role}"],
-    "orders": ["POST /v1/catalog/categories"],
-    "mail-bridge": ["GET /v1/mail/outbound"],
-}
-HARDENING = "NUL bytes reach PostgreSQL (500) until branch hardening's input_guard is merged"
-
-approval_all = _schema("approval")
-approval = approval_all.exclude(name=NUL_UNTIL_HARDENING["approval"])
-approval_nul = approval_all.include(name=NUL_UNTIL_HARDENING["approval"])
+approval = _schema("approval")
 ticketing = _schema("ticketing")
-orders_all = _schema("orders")
-orders = orders_all.exclude(name=NUL_UNTIL_HARDENING["orders"])
-orders_nul = orders_all.include(name=NUL_UNTIL_HARDENING["orders"])
-mail_all = _schema("mail-bridge")
-mail = mail_all.exclude(name=NUL_UNTIL_HARDENING["mail-bridge"])
-mail_nul = mail_all.include(name=NUL_UNTIL_HARDENING["mail-bridge"])
+orders = _schema("orders")
+mail = _schema("mail-bridge")
 
 
 @fuzz(approval)
@@ -134,22 +119,4 @@ def test_orders(case: Any, orders_url: str) -> None:
 
 @fuzz(mail)
 def test_mail_bridge(case: Any, mail_url: str) -> None:
-    case.call_and_validate(base_url=mail_url, excluded_checks=_excluded(case), timeout=30)
-
-
-@fuzz(approval_nul)
-@pytest.mark.xfail(reason=HARDENING, strict=False)
-def test_approval_until_hardening(case: Any, approval_url: str) -> None:
-    case.call_and_validate(base_url=approval_url, excluded_checks=_excluded(case), timeout=30)
-
-
-@fuzz(orders_nul)
-@pytest.mark.xfail(reason=HARDENING, strict=False)
-def test_orders_until_hardening(case: Any, orders_url: str) -> None:
-    case.call_and_validate(base_url=orders_url, excluded_checks=_excluded(case), timeout=30)
-
-
-@fuzz(mail_nul)
-@pytest.mark.xfail(reason=HARDENING, strict=False)
-def test_mail_bridge_until_hardening(case: Any, mail_url: str) -> None:
     case.call_and_validate(base_url=mail_url, excluded_checks=_excluded(case), timeout=30)

@@ -46,18 +46,6 @@ JSON_POISON: dict[str, Any] = {
     "json-nan": {"n": float("nan")},
     "json-depth": _nested(DEEP),
 }
-# Kinds the kit does not refuse yet. Branch `hardening` (NUL refused app-wide, one free-form JSON limit,
-# aware in-range datetimes) fixes these; the integrator drops kinds from this set once it is merged.
-UNTIL_HARDENING = {
-    "nul",
-    "json-nul",
-    "json-bigint",
-    "json-nan",
-    "json-depth",
-    "naive-datetime",
-    "datetime-range",
-}
-HARDENING = "refused only once branch hardening (input_guard, FreeJSON, UtcDateTime) is merged"
 
 
 @dataclass
@@ -230,10 +218,7 @@ def _params() -> list[Any]:
     out = []
     for service in FACTORIES:
         for case in cases_of(service):
-            marks = (
-                [pytest.mark.xfail(reason=HARDENING, strict=False)] if case.kind in UNTIL_HARDENING else []
-            )
-            out.append(pytest.param(case, id=case.id, marks=marks))
+            out.append(pytest.param(case, id=case.id))
     return out
 
 

@@ -3,7 +3,6 @@ updates (signed with the provider's secret), figures for monitors, and delivery 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -27,6 +26,7 @@ from sealflow_orders.service import stats as stats_service
 from sealflow_orders.service.context import Context
 from sealkit.app import RuntimeDep
 from sealkit.auth import CurrentUser
+from sealkit.contracts.types import UtcDateTime
 from sealkit.db import DbConn, get_database
 from sealkit.pagination import Page, clamp_limit
 from sealkit.signing import HEADER
@@ -41,8 +41,8 @@ async def list_orders(
     item_id: UUID | None = None,
     category_id: UUID | None = None,
     status: OrderStatus | None = None,
-    created_from: Annotated[datetime | None, Query(alias="from")] = None,
-    created_to: Annotated[datetime | None, Query(alias="to")] = None,
+    created_from: Annotated[UtcDateTime | None, Query(alias="from")] = None,
+    created_to: Annotated[UtcDateTime | None, Query(alias="to")] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     cursor: str | None = None,
     limit: int = 50,

@@ -3,7 +3,6 @@ applicant books, replaces and frees it), and the caller's notifications."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -15,6 +14,7 @@ from sealflow_orders.router.common import Admin
 from sealflow_orders.schemas.slots import AppointmentOut, BookingIn, NotificationOut, SlotIn, SlotOut
 from sealflow_orders.service import slots as service
 from sealkit.auth import CurrentUser
+from sealkit.contracts.types import UtcDateTime
 from sealkit.db import DbConn
 from sealkit.idempotency import idempotent
 from sealkit.pagination import Page, clamp_limit
@@ -41,8 +41,8 @@ async def list_slots(
     item_id: UUID,
     conn: DbConn,
     _: CurrentUser,
-    start_from: Annotated[datetime | None, Query(alias="from")] = None,
-    start_to: Annotated[datetime | None, Query(alias="to")] = None,
+    start_from: Annotated[UtcDateTime | None, Query(alias="from")] = None,
+    start_to: Annotated[UtcDateTime | None, Query(alias="to")] = None,
     cursor: str | None = None,
     limit: int = 100,
 ) -> Page[SlotOut]:

@@ -9,11 +9,12 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from sealflow_orders.schemas.common import In
+from sealkit.contracts.types import FreeJSON
 
 
 class ApplicationIn(In):
     item_id: UUID
-    form: dict[str, Any] = Field(default_factory=dict)
+    form: FreeJSON = Field(default_factory=dict)
     materials: dict[str, UUID] = Field(default_factory=dict, max_length=50)
     channel: str = Field("web", min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_-]*$")
     enterprise_id: UUID | None = Field(
@@ -25,7 +26,7 @@ class ResubmitIn(In):
     """Same shape as a submission; materials left out keep the ones that passed last time."""
 
     item_id: UUID | None = None
-    form: dict[str, Any] = Field(default_factory=dict)
+    form: FreeJSON = Field(default_factory=dict)
     materials: dict[str, UUID] = Field(default_factory=dict, max_length=50)
     channel: str | None = Field(None, min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_-]*$")
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, 
 
 from sealflow_orders.domain.catalog import form_schema_problem
 from sealflow_orders.schemas.common import In
+from sealkit.contracts.types import FreeJSON
 from sealkit.outbound import OutboundUrl
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -101,7 +102,7 @@ class ItemIn(In):
     category_id: UUID
     description: str = Field("", max_length=20_000)
     handling: Handling = Field(default_factory=Handling)
-    form_schema: dict[str, Any] = Field(default_factory=lambda: {"type": "object"})
+    form_schema: FreeJSON = Field(default_factory=lambda: {"type": "object"})
     materials: list[Material] = Field(default_factory=list, max_length=50)
     provider: Provider
     approval: ApprovalTemplate | None = None

@@ -6,14 +6,15 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from sealflow_orders.schemas.common import In
+from sealkit.contracts.types import UtcDateTime
 
 
 class SlotIn(In):
-    start: AwareDatetime
-    end: AwareDatetime
+    start: UtcDateTime
+    end: UtcDateTime
     capacity: Annotated[int, Field(ge=1, le=100_000)]
 
 
