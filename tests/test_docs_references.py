@@ -18,7 +18,7 @@ SKIP_DIRS = {
     ".pytest_cache",
 }
 TEXT_SUFFIXES = {".py", ".md", ".toml", ".ini", ".cfg", ".yml", ".yaml", ".sh", ".lua", ".txt", ".json", ""}
-# The handbook lived beside the repository (`../shared`) under these names; a clone has none of them.
+# The handbook lived beside the repository (a folder next to the checkout) under these names; a clone has none of them.
 HANDBOOK = re.compile(r"\.\./shared\b|\b(?:API|ARCHITECTURE|PERFORMANCE|STYLE)\.md\b")
 MARKDOWN_LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 

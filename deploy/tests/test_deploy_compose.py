@@ -305,7 +305,7 @@ def test_ticket_journey(suite: Suite) -> None:
 
 def test_orders_catalogue(suite: Suite) -> None:
     if "orders" not in suite.services:
-        pytest.skip("services/orders is not in this tree yet")
+        pytest.skip(reason="services/orders is not in this tree")
     orders = suite.urls["orders"]
     name = f"Company registration {uuid.uuid4().hex[:6]}"
     made = httpx.post(
