@@ -25,7 +25,8 @@ import nats
 from nats.js.errors import NotFoundError
 
 from sealkit.testing import REPO_ROOT, auth, unique
-from tests.test_e2e_mail_local import ADMIN, _wait
+from tests.suite_wait import wait_for
+from tests.test_e2e_mail_local import ADMIN
 
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
 import suite
@@ -75,7 +76,7 @@ def test_approval_to_mail_bridge_over_the_broker(tmp_path: Path) -> None:
     subjects: list[str] = []
     try:
         for url in (approval, bridge):
-            _wait(
+            wait_for(
                 lambda url=url: httpx.get(f"{url}/readyz", timeout=1).status_code == 200,
                 f"{url}/readyz",
                 proc,
@@ -107,7 +108,7 @@ def test_approval_to_mail_bridge_over_the_broker(tmp_path: Path) -> None:
             return next((m for m in items if m["status"] == "sent"), None)
 
         mail = email.message_from_string(
-            _wait(sent_task_mail, "the task mail", proc)["raw"], policy=email.policy.default
+            wait_for(sent_task_mail, "the task mail", proc)["raw"], policy=email.policy.default
         )
         reply = EmailMessage()
         reply["From"], reply["To"] = "Bob <bob@corp.example>", str(mail["Reply-To"])
@@ -123,10 +124,10 @@ def test_approval_to_mail_bridge_over_the_broker(tmp_path: Path) -> None:
             )
             return bool(view.json()["status"] == "approved")
 
-        _wait(decided, "the decision in approval", proc)
+        wait_for(decided, "the decision in approval", proc)
         for url in (approval, bridge):
             assert httpx.get(f"{url}/readyz", timeout=5).json().get("broker") == "connected"
-        _wait(
+        wait_for(
             lambda: asyncio.run(_has(stream, f"{prefix}.approval.request.decided")),
             "request.decided on the broker",
             proc,

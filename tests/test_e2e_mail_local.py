@@ -10,7 +10,6 @@ import signal
 import smtplib
 import subprocess
 import sys
-import time
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -23,21 +22,9 @@ from sealkit.testing import REPO_ROOT, auth, unique
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
 import suite
 
+from .suite_wait import wait_for
+
 ADMIN = auth("admin-e2e", "admin")
-
-
-def _wait(probe: Any, what: str, proc: subprocess.Popen[bytes], timeout: float = 180) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, f"the suite exited early with {proc.returncode}"
-        try:
-            found = probe()
-        except httpx.HTTPError:
-            found = None
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_local_mode_round_trip(tmp_path: Path) -> None:
@@ -61,7 +48,7 @@ def test_local_mode_round_trip(tmp_path: Path) -> None:
     )
     try:
         for url in (approval, bridge):
-            _wait(
+            wait_for(
                 lambda url=url: httpx.get(f"{url}/readyz", timeout=1).status_code == 200,
                 f"{url}/readyz",
                 proc,
@@ -94,7 +81,7 @@ def test_local_mode_round_trip(tmp_path: Path) -> None:
             ).json()["items"]
             return next((m for m in items if m["status"] == "sent"), None)
 
-        sent = _wait(sent_task_mail, "the task mail in the local sink", proc)
+        sent = wait_for(sent_task_mail, "the task mail in the local sink", proc)
         mail = email.message_from_string(sent["raw"], policy=email.policy.default)
         reply = EmailMessage()
         reply["From"], reply["To"] = "Bob <bob@corp.example>", str(mail["Reply-To"])
@@ -111,7 +98,7 @@ def test_local_mode_round_trip(tmp_path: Path) -> None:
             task = view.json()["groups"][0]["tasks"][0]
             return task if task["status"] != "pending" else None
 
-        task = _wait(decided, "the decision in approval", proc)
+        task = wait_for(decided, "the decision in approval", proc)
         assert (task["status"], task["channel"], task["comment"]) == ("rejected", "email", "请补充报价单")
         inbound = httpx.get(
             f"{bridge}/v1/mail/inbound", params={"task_id": task_id}, headers=ADMIN, timeout=5

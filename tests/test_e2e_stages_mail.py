@@ -11,7 +11,6 @@ import signal
 import smtplib
 import subprocess
 import sys
-import time
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -24,21 +23,9 @@ from sealkit.testing import REPO_ROOT, auth, unique
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
 import suite
 
+from .suite_wait import wait_for
+
 ADMIN = auth("admin-e2e", "admin")
-
-
-def _wait(probe: Any, what: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, f"the suite exited early with {proc.returncode}"
-        try:
-            found = probe()
-        except httpx.HTTPError:
-            found = None
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _ok(response: httpx.Response, status: int = 200) -> Any:
@@ -67,7 +54,7 @@ def test_the_second_stage_decides_by_mail(tmp_path: Path) -> None:
     )
     try:
         for url in (approval, bridge):
-            _wait(
+            wait_for(
                 lambda url=url: httpx.get(f"{url}/readyz", timeout=1).status_code == 200,
                 f"{url}/readyz",
                 proc,
@@ -128,7 +115,7 @@ def test_the_second_stage_decides_by_mail(tmp_path: Path) -> None:
                               headers=ADMIN, timeout=5).json()["items"]  # fmt: skip
             return next((m for m in items if m["status"] == "sent"), None)
 
-        sent = _wait(sent_task_mail, "the second stage's task mail in the local sink", proc)
+        sent = wait_for(sent_task_mail, "the second stage's task mail in the local sink", proc)
         mail = email.message_from_string(sent["raw"], policy=email.policy.default)
         assert "fin@corp.example" in str(mail["To"])
         reply = EmailMessage()
@@ -145,7 +132,7 @@ def test_the_second_stage_decides_by_mail(tmp_path: Path) -> None:
             )
             return found.json() if found.json()["status"] != "pending" else None
 
-        final = _wait(approved, "the second stage's decision in approval", proc)
+        final = wait_for(approved, "the second stage's decision in approval", proc)
         assert final["status"] == "approved"
         task = final["stages"][1]["groups"][0]["tasks"][0]
         assert (task["approver_id"], task["status"], task["channel"]) == (finance, "approved", "email")
